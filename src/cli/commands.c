@@ -1,0 +1,31 @@
+/* The command table: every command lilipod has, in the order help lists them. */
+#include "command.h"
+#include "commands.h"
+
+static const struct lp_option root_options[] = {
+  { "version", 'v', LP_OPT_BOOL, NULL, "Version of lilipod", NULL, NULL },
+  { NULL },
+};
+
+static const struct lp_command *const root_subcommands[] = {
+  &lp_cmd_completion,
+  &lp_cmd_help,
+  &lp_cmd_version,
+  &lp_cmd_internal_complete,
+  &lp_cmd_internal_man,
+  NULL,
+};
+
+const struct lp_command lp_root_command = {
+  .name = "lilipod",
+  .usage = "[options] COMMAND",
+  .summary = "Manage containers and images, rootless and daemonless",
+  .description = "lilipod pulls OCI images into a content store where each file is kept once, and runs\n"
+                 "containers on a copy-on-write FUSE filesystem over that store. Its command line\n"
+                 "follows Podman's.",
+  .options = root_options,
+  .min_args = 0,
+  .max_args = -1,
+  .complete = LP_COMPLETE_COMMANDS,
+  .subcommands = root_subcommands,
+};
