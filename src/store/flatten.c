@@ -217,8 +217,9 @@ static void set_attrs(struct flat *f, struct inode *i, sqlite3_stmt *st)
     }
 }
 
+/* kind is stored as the character code: 119 = 'w', 111 = 'o'. */
 static const char sql_entries[] = "SELECT kind, path, mode, uid, gid, mtime_ns, size, rdev, link_target, digest,"
-                                  " inline_data, xattrs FROM layer_entries WHERE layer = ? AND (kind IN ('w','o')) = ?"
+                                  " inline_data, xattrs FROM layer_entries WHERE layer = ? AND (kind IN (119, 111)) = ?"
                                   " ORDER BY seq";
 
 static int apply_layer(struct lp_store *s, struct flat *f, int64_t layer, lp_error_t *err)
