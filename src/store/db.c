@@ -175,6 +175,7 @@ static int open_subdir(int dirfd, const char *home, const char *name, lp_error_t
 
 int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
 {
+  cleanup_free char *dbpath = xasprintf("%s/store.db", home);
   struct lp_store *s = xzalloc(sizeof *s);
   s->home = xstrdup(home);
   s->dirfd = s->objects_fd = s->tmp_fd = -1;
@@ -200,7 +201,6 @@ int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
       goto fail;
     }
 
-  cleanup_free char *dbpath = xasprintf("%s/store.db", home);
   if (sqlite3_open_v2(dbpath, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
       != SQLITE_OK)
     {
