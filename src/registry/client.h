@@ -69,7 +69,7 @@ int lp_client_ping(struct lp_client *c, lp_error_t *err);
 int lp_client_get(struct lp_client *c, const char *what, const char *accept, size_t max_body, struct lp_response *out,
                   lp_error_t *err);
 /* GET blobs/DIGEST from byte offset, streaming the body into sink. *received
- * is increased by the bytes delivered (so a caller can resume after an error). */
+ * (may be NULL) is increased by the bytes delivered, so a caller can resume. */
 int lp_client_get_blob(struct lp_client *c, const char *digest, uint64_t offset, lp_sink_fn sink, void *ctx,
                        uint64_t *received, lp_error_t *err);
 

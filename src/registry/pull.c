@@ -244,7 +244,7 @@ static int fetch_layer(struct lp_client *c, struct lp_store *store, const struct
     {
       lp_error_t terr = NULL;
       uint64_t before = ls.size;
-      if (lp_client_get_blob(c, job->desc->digest, ls.size, layer_sink_fn, &ls, &ls.size, &terr) == 0)
+      if (lp_client_get_blob(c, job->desc->digest, ls.size, layer_sink_fn, &ls, NULL, &terr) == 0)
         break;
       if (ls.fatal || attempt >= o->retries)
         {
