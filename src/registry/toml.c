@@ -252,7 +252,7 @@ static int parse_value(struct parser *ps, struct lp_toml_value *v, struct strbuf
           if (ps->p < ps->end && *ps->p == ']')
             continue;
           free_items(v);
-          return perr(ps, err, "expected ',' or ']' in array");
+          return perr(ps, err, ps->p >= ps->end ? "unterminated array" : "expected ',' or ']' in array");
         }
     }
   if (c == '{')
