@@ -156,6 +156,18 @@ int lp_auth_lookup_file(const char *file, const char *host, const char *path, st
   return rc;
 }
 
+/* $XDG_CONFIG_HOME/containers/auth.json, XDG_CONFIG_HOME defaulting to ~/.config. */
+static char *user_auth_file(void)
+{
+  const char *cfg = getenv("XDG_CONFIG_HOME");
+  const char *home = getenv("HOME");
+  if (cfg && *cfg)
+    return xasprintf("%s/containers/auth.json", cfg);
+  if (home && *home)
+    return xasprintf("%s/.config/containers/auth.json", home);
+  return NULL;
+}
+
 int lp_auth_lookup(const char *authfile, const char *host, const char *path, struct lp_creds *out, lp_error_t *err)
 {
   if (authfile && *authfile)
@@ -168,11 +180,9 @@ int lp_auth_lookup(const char *authfile, const char *host, const char *path, str
   char *files[3] = { NULL, NULL, NULL };
   if (xdg && *xdg)
     files[0] = xasprintf("%s/containers/auth.json", xdg);
+  files[1] = user_auth_file();
   if (home && *home)
-    {
-      files[1] = xasprintf("%s/.config/containers/auth.json", home);
-      files[2] = xasprintf("%s/.docker/config.json", home);
-    }
+    files[2] = xasprintf("%s/.docker/config.json", home);
   int rc = 0;
   for (int i = 0; i < 3 && rc == 0; i++)
     if (files[i])
@@ -190,13 +200,10 @@ char *lp_auth_default_file(lp_error_t *err)
   const char *xdg = getenv("XDG_RUNTIME_DIR");
   if (xdg && *xdg)
     return xasprintf("%s/containers/auth.json", xdg);
-  const char *home = getenv("HOME");
-  if (!home || !*home)
-    {
-      lp_error(err, 0, "neither XDG_RUNTIME_DIR nor HOME is set: cannot find the auth file");
-      return NULL;
-    }
-  return xasprintf("%s/.config/containers/auth.json", home);
+  char *f = user_auth_file();
+  if (!f)
+    lp_error(err, 0, "neither XDG_RUNTIME_DIR nor HOME is set: cannot find the auth file");
+  return f;
 }
 
 static int write_auth_json(const char *file, cJSON *root, lp_error_t *err)

@@ -3,7 +3,7 @@
  *
  * Contract: credentials are looked up, first match wins, in --authfile (only
  * it, when given), else $REGISTRY_AUTH_FILE (only it), else
- * $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json,
+ * $XDG_RUNTIME_DIR/containers/auth.json, $XDG_CONFIG_HOME (default ~/.config)/containers/auth.json,
  * ~/.docker/config.json. Within a file the most specific key wins:
  * "host/ns/repo", then "host/ns", then "host" (also "https://host/v1/" style
  * legacy keys). The format is {"auths":{"KEY":{"auth":"base64(user:pass)"}}};

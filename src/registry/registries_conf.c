@@ -189,9 +189,12 @@ int lp_registries_conf_load(struct lp_registries_conf *out, lp_error_t *err)
     path = xstrdup(env);
   else
     {
+      const char *xdg = getenv("XDG_CONFIG_HOME");
       const char *home = getenv("HOME");
       cleanup_free char *user = NULL;
-      if (home && *home)
+      if (xdg && *xdg)
+        user = xasprintf("%s/containers/registries.conf", xdg);
+      else if (home && *home)
         user = xasprintf("%s/.config/containers/registries.conf", home);
       if (user && access(user, F_OK) == 0)
         path = xstrdup(user);

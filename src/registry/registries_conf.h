@@ -4,7 +4,7 @@
  * location, insecure, blocked and [[registry.mirror]] (location, insecure).
  *
  * Contract: lp_registries_conf_load() reads $CONTAINERS_REGISTRIES_CONF, else
- * ~/.config/containers/registries.conf, else /etc/containers/registries.conf
+ * $XDG_CONFIG_HOME (default ~/.config)/containers/registries.conf, else /etc/containers/registries.conf
  * (the first that exists; none is fine and means "search docker.io"). Syntax
  * errors are "FILE:LINE: what". Unknown keys are warned about and ignored,
  * as Podman does. lp_registries_conf_find() picks the entry with the longest

@@ -25,6 +25,7 @@ static int setup(void **state)
     return -1;
   unsetenv("REGISTRY_AUTH_FILE");
   unsetenv("XDG_RUNTIME_DIR");
+  unsetenv("XDG_CONFIG_HOME");
   setenv("HOME", tmpdir, 1);
   return 0;
 }
