@@ -190,6 +190,13 @@ void lp_client_free(struct lp_client *c)
   free(c);
 }
 
+/* Transport-level failure that plain HTTP might cure (server speaks no TLS). */
+static bool tls_failure(CURLcode rc)
+{
+  return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING
+         || rc == CURLE_SEND_ERROR || rc == CURLE_HTTP2;
+}
+
 /* ---- one request ------------------------------------------------------- */
 
 struct req
@@ -306,12 +313,6 @@ static void apply_common(struct lp_client *c, CURL *h)
     }
 }
 
-/* Transport-level failure that plain HTTP might cure (server speaks no TLS). */
-static bool tls_failure(CURLcode rc)
-{
-  return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING
-         || rc == CURLE_SEND_ERROR || rc == CURLE_HTTP2;
-}
 
 /* Perform GET url once. Returns 0 with resp filled (any status), -1 on a
  * transport error. */
@@ -366,7 +367,12 @@ static int perform(struct lp_client *c, const char *url, const char *accept, con
   if (r->range_ignored)
     return lp_error(err, 0, "Get \"%s\": the registry ignored the range request", url);
   if (rc != CURLE_OK)
-    return lp_error(err, 0, "Get \"%s\": %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    {
+      const char *hint = "";
+      if (c->verify && strncmp(url, "https:", 6) == 0 && tls_failure(rc))
+        hint = " (if the registry speaks plain HTTP, use --tls-verify=false or mark it insecure in registries.conf)";
+      return lp_error(err, 0, "Get \"%s\": %s%s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc), hint);
+    }
   return 0;
 }
 
