@@ -288,13 +288,16 @@ CONF
   [ "$status" -eq 125 ]
 }
 
-# A registry that serves the busybox image with one byte of its layer changed.
+# A registry serving the busybox image in one of two ways (MODE):
+#   tamper - one byte of the layer blob changed
+#   cut    - the first download of the layer stops halfway; Range requests
+#            get the rest (each Range header is logged to $dir/ranges)
 start_tamper_registry() {
-  local dir=$BATS_TEST_TMPDIR/tamper
+  local mode=${1:-tamper} dir=$BATS_TEST_TMPDIR/tamper
   mkdir -p "$dir"
-  python3 - "$LILIPOD_TEST_REG_PLAIN" "$dir" "$MT_ACCEPT" <<'PY' &
+  python3 - "$LILIPOD_TEST_REG_PLAIN" "$dir" "$MT_ACCEPT" "$mode" <<'PY' &
 import http.server, json, os, sys, urllib.request
-host, d, accept = sys.argv[1:4]
+host, d, accept, mode = sys.argv[1:5]
 def fetch(path, hdr=None):
     req = urllib.request.Request(f"http://{host}{path}", headers=hdr or {})
     with urllib.request.urlopen(req) as r:
@@ -305,8 +308,11 @@ blobs = {}
 for desc in [m["config"]] + m["layers"]:
     blobs[desc["digest"]] = fetch(f"/v2/busybox/blobs/{desc['digest']}")[0]
 layer = m["layers"][0]["digest"]
-b = bytearray(blobs[layer]); b[len(b) // 2] ^= 0xFF; blobs[layer] = bytes(b)
+if mode == "tamper":
+    b = bytearray(blobs[layer]); b[len(b) // 2] ^= 0xFF; blobs[layer] = bytes(b)
+state = {"cut": mode == "cut"}
 class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
     def log_message(self, *a): pass
     def send(self, code, body, ct="application/octet-stream"):
         self.send_response(code); self.send_header("Content-Type", ct)
@@ -316,7 +322,23 @@ class H(http.server.BaseHTTPRequestHandler):
         if p == "/v2/": return self.send(200, b"{}", "application/json")
         if p.startswith("/v2/busybox/manifests/"): return self.send(200, manifest, ctype)
         if p.startswith("/v2/busybox/blobs/") and p.rsplit("/", 1)[1] in blobs:
-            return self.send(200, blobs[p.rsplit("/", 1)[1]])
+            body = blobs[p.rsplit("/", 1)[1]]
+            rng = self.headers.get("Range")
+            if p.endswith(layer) and state["cut"]:
+                state["cut"] = False
+                self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+                self.wfile.write(body[: len(body) // 2]); self.wfile.flush()
+                self.close_connection = True
+                return
+            if rng:
+                with open(os.path.join(d, "ranges"), "a") as f: f.write(rng + "\n")
+                start = int(rng.split("=")[1].split("-")[0])
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.send_header("Content-Length", str(len(body) - start)); self.end_headers()
+                self.wfile.write(body[start:])
+                return
+            return self.send(200, body)
         self.send(404, b'{"errors":[{"code":"NOT_FOUND","message":"not found"}]}', "application/json")
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
 with open(os.path.join(d, "port.tmp"), "w") as f: f.write(str(s.server_address[1]))
@@ -343,4 +365,20 @@ teardown() {
   run --separate-stderr lilipod pull --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/busybox"
   [ "$status" -eq 0 ]
   grep -qE '^Copying blob [0-9a-f]{12} done$' <<<"$stderr"
+}
+
+@test "a transfer broken halfway is resumed with a Range request" {
+  start_tamper_registry cut
+  run --separate-stderr lilipod pull --tls-verify=false --retry-delay 100ms "$TAMPER/busybox"
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  [ "$output" = "$(config_id busybox)" ]
+  grep -qE '^bytes=[1-9][0-9]*-$' "$BATS_TEST_TMPDIR/tamper/ranges"
+}
+
+@test "with --retry 0 a broken transfer fails the pull" {
+  start_tamper_registry cut
+  run --separate-stderr lilipod pull --tls-verify=false --retry 0 "$TAMPER/busybox"
+  [ "$status" -eq 125 ]
+  [[ "$stderr" == *"Error: copying blob sha256:"* ]]
+  [ -z "$output" ]
 }
