@@ -10,6 +10,9 @@ static const struct lp_option root_options[] = {
 static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_completion,
   &lp_cmd_help,
+  &lp_cmd_login,
+  &lp_cmd_logout,
+  &lp_cmd_pull,
   &lp_cmd_version,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,

@@ -6,6 +6,9 @@
 
 extern const struct lp_command lp_cmd_completion;
 extern const struct lp_command lp_cmd_help;
+extern const struct lp_command lp_cmd_login;
+extern const struct lp_command lp_cmd_logout;
+extern const struct lp_command lp_cmd_pull;
 extern const struct lp_command lp_cmd_version;
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
