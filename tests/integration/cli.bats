@@ -119,7 +119,8 @@ listed_commands() {
     for flag in $flags; do
       grep -qF -- "${flag//-/\\-}" "$BATS_TEST_TMPDIR/man/lilipod-$cmd.1" ||
         { echo "man page of $cmd lacks $flag"; false; }
-      grep "^  \[\"lilipod $cmd\"\]=" "$BATS_TEST_TMPDIR/lilipod.bash" | head -1 | grep -q -- "$flag " ||
+      sed -n '/^declare -gA _lilipod_flags=(/,/^)/p' "$BATS_TEST_TMPDIR/lilipod.bash" |
+        grep "^  \[\"lilipod $cmd\"\]=" | grep -q -- "$flag " ||
         { echo "bash completion of $cmd lacks $flag"; false; }
     done
   done
