@@ -384,6 +384,8 @@ static size_t lex_action(struct parser *p, size_t i, bool *trim_right)
 				while (i < n && is_alnum_(s[i]))
 					i++;
 			}
+			if (i == st)
+				i++; /* a lone "." */
 			enum tok_kind k = c == '$' ? T_VAR :
 					  i == st + 1 ? T_DOT : T_FIELD;
 			if (k == T_DOT && i < n && s[i] == '.') {
