@@ -1142,9 +1142,6 @@ int lp_template_exec(const struct lp_template *t, const cJSON *data,
 
 int lp_template_exec_header(const struct lp_template *t, const cJSON *data,
 			    const struct lp_tmpl_maps *maps, struct strbuf *out,
-			    char **err);
-int lp_template_exec_header(const struct lp_template *t, const cJSON *data,
-			    const struct lp_tmpl_maps *maps, struct strbuf *out,
 			    char **err)
 {
 	return exec_mode(t, data, maps, out, err, true);

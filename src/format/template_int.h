@@ -98,6 +98,13 @@ void tv_json(struct strbuf *sb, const struct tval *v,
 	     const struct lp_tmpl_maps *maps);
 void tv_fmt_float(struct strbuf *sb, double f, char verb, int prec);
 
+/* Podman's header row: like lp_template_exec, but json/lower/upper/title/
+ * truncate/split/join return their first argument (report.HeaderFunctions)
+ * so column titles stay intact. */
+int lp_template_exec_header(const struct lp_template *t, const cJSON *data,
+			    const struct lp_tmpl_maps *maps, struct strbuf *out,
+			    char **err);
+
 /* abort-on-OOM allocation; TODO move to src/util/xalloc */
 void *tmpl_xmalloc(size_t n);
 void *tmpl_xrealloc(void *p, size_t n);
