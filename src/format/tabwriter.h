@@ -7,7 +7,8 @@
  * the same column form a column block whose width is the widest cell (in
  * UTF-8 runes) plus `padding`, at least `minwidth`.  Cells are padded with
  * `padchar` (with '\t' the width is rounded up to `tabwidth` and tabs are
- * written).  Flags: LP_TW_ALIGN_RIGHT, LP_TW_DISCARD_EMPTY_COLUMNS.
+ * written).  Flags: LP_TW_ALIGN_RIGHT, LP_TW_DISCARD_EMPTY_COLUMNS (the
+ * latter not yet checked against Go).
  * Allocation failure aborts; nothing else can fail.
  * Podman's report.NewWriterDefault is (12, 2, 2, ' ', 0).
  */
