@@ -498,7 +498,7 @@ static int fn_index(struct state *s, struct tval *a, size_t n, struct tval *res)
 	if (item.k == TV_NIL)
 		return xerr(s, "error calling index: index of untyped nil");
 	for (size_t i = 1; i < n; i++) {
-		long long x;
+		long long x = 0;
 		switch (item.k) {
 		case TV_ARRAY:
 		case TV_STRING:
