@@ -772,7 +772,7 @@ static int call_func(struct state *s, struct tval dot, const struct tnode *fn,
 		res->b = !truth(&a[0]);
 		rc = 0;
 	} else if (!strcmp(name, "eq") || !strcmp(name, "ne")) {
-		bool b;
+		bool b = false;
 		if (want_args(s, name, nargs, 1, name[0] == 'e' ? (size_t)-1 : 2) < 0)
 			goto out;
 		for (size_t i = 0; i < nargs; i++)
@@ -789,7 +789,7 @@ static int call_func(struct state *s, struct tval dot, const struct tnode *fn,
 		rc = 0;
 	} else if (!strcmp(name, "lt") || !strcmp(name, "le") ||
 		   !strcmp(name, "gt") || !strcmp(name, "ge")) {
-		int c;
+		int c = 0;
 		if (want_args(s, name, nargs, 2, 2) < 0 ||
 		    need_valid(s, &a[0]) < 0 || need_valid(s, &a[1]) < 0 ||
 		    fn_lt(s, name, a, &c) < 0)
