@@ -74,14 +74,16 @@ int lp_tree_lookup(struct lp_store *s, int64_t parent, const char *name, size_t 
                    lp_error_t *err);
 /* Node by id. 1 found, 0 not found, -1 error. */
 int lp_tree_get(struct lp_store *s, int64_t id, struct lp_tree_node *out, lp_error_t *err);
-/* Children of parent with id > after_id, in id order, until the callback
- * returns non-zero (stop; e.g. the FUSE buffer is full) or they run out.
- * Use the last delivered id as the next call's after_id (the readdir
- * offset). Returns the number delivered, or -1 on error. */
+/* Children of parent with id > after_id, in id order ("." and ".." are not
+ * rows), until the callback returns non-zero or they run out. Non-zero means
+ * "not taken, stop" (e.g. the FUSE buffer is full): that node counts as not
+ * delivered. Use the last taken node's id as the next call's after_id (the
+ * readdir offset). Returns the number taken, or -1 on error. The callback
+ * may call lp_tree_lookup/lp_tree_get but not lp_tree_readdir. */
 typedef int (*lp_tree_readdir_cb)(void *ctx, const struct lp_tree_node *node);
 int lp_tree_readdir(struct lp_store *s, int64_t parent, int64_t after_id, lp_tree_readdir_cb cb, void *ctx,
                     lp_error_t *err);
-/* Find one xattr in a serialized blob. 1 found (*value/*len set), 0 not. */
+/* Find one xattr in a serialized blob. 1 found (value and len set), 0 not. */
 int lp_xattrs_find(const void *blob, size_t blob_len, const char *name, const void **value, size_t *len);
 
 #endif
