@@ -317,14 +317,140 @@ bool lp_format_is_json(const char *fmt)
   return *p == '\0';
 }
 
+/* Podman's report.NormalizeFormat. */
+static char *normalize(const char *fmt, bool *table)
+{
+  struct strbuf sb = STRBUF_INIT;
+  const char *p = fmt;
+  *table = strncmp(fmt, "table ", 6) == 0 || strcmp(fmt, "table") == 0;
+  while (*p)
+    {
+      if (*table && strncmp(p, "table ", 6) == 0)
+        p += 6;
+      else if (p[0] == '\\' && p[1] == 't')
+        {
+          strbuf_addch(&sb, '\t');
+          p += 2;
+        }
+      else if (p[0] == '\\' && p[1] == 'n')
+        {
+          strbuf_addch(&sb, '\n');
+          p += 2;
+        }
+      else if (*table && *p == ' ')
+        {
+          strbuf_addch(&sb, '\t');
+          p++;
+        }
+      else
+        strbuf_addch(&sb, *p++);
+    }
+  if (*table && strcmp(fmt, "table") == 0)
+    strbuf_reset(&sb);
+  if (sb.len == 0 || sb.buf[sb.len - 1] != '\n')
+    strbuf_addch(&sb, '\n');
+  return strbuf_detach(&sb, NULL);
+}
+
+/* UTF-8 characters in s[0..n). */
+static size_t text_width(const char *s, size_t n)
+{
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++)
+    if (((unsigned char) s[i] & 0xc0) != 0x80)
+      w++;
+  return w;
+}
+
+/* Go's text/tabwriter as Podman configures it (minwidth 12, padding 2,
+ * spaces): every tab-terminated cell of a column is padded to the column's
+ * width; the last cell of a line is not part of a column. */
+void lp_tabwrite(struct strbuf *out, const char *text)
+{
+  size_t *widths = NULL, ncols = 0;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      const char *line = text;
+      while (*line)
+        {
+          const char *eol = strchr(line, '\n');
+          if (eol == NULL)
+            eol = line + strlen(line);
+          const char *cell = line;
+          size_t col = 0;
+          for (;;)
+            {
+              const char *tab = memchr(cell, '\t', (size_t) (eol - cell));
+              if (tab == NULL)
+                {
+                  if (pass)
+                    strbuf_add(out, cell, (size_t) (eol - cell));
+                  break;
+                }
+              size_t w = text_width(cell, (size_t) (tab - cell));
+              if (pass == 0)
+                {
+                  if (col >= ncols)
+                    {
+                      widths = xreallocarray(widths, col + 1, sizeof *widths);
+                      for (; ncols <= col; ncols++)
+                        widths[ncols] = 12;
+                    }
+                  if (w + 2 > widths[col])
+                    widths[col] = w + 2;
+                }
+              else
+                {
+                  strbuf_add(out, cell, (size_t) (tab - cell));
+                  for (size_t k = w; k < widths[col]; k++)
+                    strbuf_addch(out, ' ');
+                }
+              col++;
+              cell = tab + 1;
+            }
+          if (pass)
+            strbuf_add(out, eol, *eol ? 1 : 0);
+          line = *eol ? eol + 1 : eol;
+        }
+    }
+  free(widths);
+}
+
 int lp_output_table(FILE *out, const char *fmt, const cJSON *headers, const cJSON *rows,
                     const struct lp_tmpl_maps *maps, bool noheading, lp_error_t *err)
 {
-  struct strbuf sb = STRBUF_INIT;
+  bool table;
+  cleanup_free char *norm = normalize(fmt, &table);
   char *msg = NULL;
-  int r = lp_template_render_table(fmt, noheading ? NULL : headers, rows, maps, &sb, &msg);
-  fwrite(sb.buf, 1, sb.len, out);
-  strbuf_release(&sb);
+  struct lp_template *t = lp_template_parse(norm, &msg);
+  if (t == NULL)
+    {
+      lp_error(err, 0, "%s", msg ? msg : "bad template");
+      free(msg);
+      return -1;
+    }
+  struct strbuf text = STRBUF_INIT;
+  int r = 0;
+  if (table && headers && !noheading)
+    r = lp_template_exec(t, headers, NULL, &text, &msg);
+  const cJSON *row;
+  cJSON_ArrayForEach(row, rows)
+  {
+    if (r < 0)
+      break;
+    r = lp_template_exec(t, row, maps, &text, &msg);
+  }
+  lp_template_free(t);
+  if (table)
+    {
+      struct strbuf tw = STRBUF_INIT;
+      lp_tabwrite(&tw, text.buf);
+      fwrite(tw.buf, 1, tw.len, out);
+      strbuf_release(&tw);
+    }
+  else
+    fwrite(text.buf, 1, text.len, out);
+  strbuf_release(&text);
   if (r < 0)
     {
       lp_error(err, 0, "%s", msg ? msg : "template error");

@@ -53,4 +53,7 @@ bool lp_format_is_json(const char *fmt);
 int lp_output_table(FILE *out, const char *fmt, const cJSON *headers, const cJSON *rows,
                     const struct lp_tmpl_maps *maps, bool noheading, lp_error_t *err);
 
+/* Go text/tabwriter with Podman's settings, over tab-separated text. */
+void lp_tabwrite(struct strbuf *out, const char *text);
+
 #endif
