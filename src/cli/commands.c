@@ -10,12 +10,20 @@ static const struct lp_option root_options[] = {
 static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_completion,
   &lp_cmd_help,
+  &lp_cmd_image,
+  &lp_cmd_images,
+  &lp_cmd_inspect,
   &lp_cmd_login,
   &lp_cmd_logout,
   &lp_cmd_pull,
+  &lp_cmd_rmi,
+  &lp_cmd_system,
+  &lp_cmd_tag,
+  &lp_cmd_untag,
   &lp_cmd_version,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
+  &lp_cmd_internal_import_layout,
   NULL,
 };
 

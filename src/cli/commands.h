@@ -12,5 +12,13 @@ extern const struct lp_command lp_cmd_pull;
 extern const struct lp_command lp_cmd_version;
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
+extern const struct lp_command lp_cmd_image;
+extern const struct lp_command lp_cmd_images;
+extern const struct lp_command lp_cmd_inspect;
+extern const struct lp_command lp_cmd_rmi;
+extern const struct lp_command lp_cmd_system;
+extern const struct lp_command lp_cmd_tag;
+extern const struct lp_command lp_cmd_untag;
+extern const struct lp_command lp_cmd_internal_import_layout;
 
 #endif

@@ -209,7 +209,7 @@ images() {
 }
 
 @test "served manifests are byte-identical to the fixture layout" {
-    [ -n "${LILIPOD_TEST_FIXTURES:-}" ] || skip "LILIPOD_TEST_FIXTURES not set (run push-images.sh)"
+    [ -n "${LILIPOD_TEST_FIXTURES:-}" ] || { echo "LILIPOD_TEST_FIXTURES is not set: run push-images.sh (scripts/test does)" >&2; false; }
     jq -r '.manifests[] | .annotations["org.opencontainers.image.ref.name"] + " " + .digest' \
         "$LILIPOD_TEST_FIXTURES/index.json" >"$T/refs"
     while read -r name digest; do
