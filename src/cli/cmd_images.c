@@ -161,6 +161,7 @@ int lp_images_run(struct lp_args *args)
   struct row *rows = NULL;
   struct filters f = { 0 };
   int status = LP_EXIT_ERROR;
+  cleanup_free char *deffmt = NULL;
   bool quiet = lp_args_bool(args, "quiet"), no_trunc = lp_args_bool(args, "no-trunc");
   const char *format = lp_args_str(args, "format");
   sort_key = lp_args_str(args, "sort") ? lp_args_str(args, "sort") : "created";
@@ -240,7 +241,6 @@ int lp_images_run(struct lp_args *args)
       goto out;
     }
 
-  cleanup_free char *deffmt = NULL;
   if (format == NULL || *format == '\0')
     {
       deffmt = xasprintf("table {{.Repository}}\t{{.Tag}}\t%s{{.ID}}\t{{.Created}}\t{{.Size}}",

@@ -325,24 +325,27 @@ static int import_layout(const char *dir, const char *refname, const char *name,
                                diff_ids[i], err) < 0)
         goto out;
     }
-  cleanup_free char *id = xasprintf("%s", cdigest);
-  char *colon = strrchr(full, ':');
-  char *slash = strrchr(full, '/');
-  cleanup_free char *repo = (colon && (!slash || colon > slash)) ? xstrndup(full, (size_t) (colon - full))
-                                                                 : xstrdup(full);
-  cleanup_free char *repo_digest = xasprintf("%s@%s", repo, mdigest);
-  struct lp_image_new img = {
-    .id = id,
-    .manifest_digest = mdigest,
-    .manifest_json = manifest_raw.buf,
-    .config_json = config_raw.buf,
-    .diff_ids = diff_ids,
-    .nlayers = (size_t) nl,
-    .name = full,
-    .repo_digest = repo_digest,
-  };
-  if (lp_image_commit(s, &img, err) < 0)
-    goto out;
+  {
+    /* A block of its own: the gotos above must not jump into these cleanups' scope. */
+    cleanup_free char *id = xasprintf("%s", cdigest);
+    char *colon = strrchr(full, ':');
+    char *slash = strrchr(full, '/');
+    cleanup_free char *repo = (colon && (!slash || colon > slash)) ? xstrndup(full, (size_t) (colon - full))
+                                                                   : xstrdup(full);
+    cleanup_free char *repo_digest = xasprintf("%s@%s", repo, mdigest);
+    struct lp_image_new img = {
+      .id = id,
+      .manifest_digest = mdigest,
+      .manifest_json = manifest_raw.buf,
+      .config_json = config_raw.buf,
+      .diff_ids = diff_ids,
+      .nlayers = (size_t) nl,
+      .name = full,
+      .repo_digest = repo_digest,
+    };
+    if (lp_image_commit(s, &img, err) < 0)
+      goto out;
+  }
   printf("%s\n", cdigest + 7);
   status = 0;
 out:
