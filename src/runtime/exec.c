@@ -1,0 +1,151 @@
+#include "runtime.h"
+
+#include "../util/xalloc.h"
+#include "namespaces.h"
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int exec_stdio(const struct lp_runtime_spec *spec, int ttyfd, lp_error_t *err)
+{
+  if (ttyfd >= 0)
+    {
+      if (setsid() < 0 && errno != EPERM)
+        return lp_error(err, errno, "setsid");
+      if (ioctl(ttyfd, TIOCSCTTY, 0) < 0)
+        return lp_error(err, errno, "make the pty the controlling terminal");
+      for (int i = 0; i < 3; i++)
+        if (dup2(ttyfd, i) < 0)
+          return lp_error(err, errno, "dup2 the pty");
+      if (ttyfd > 2)
+        close(ttyfd);
+      return 0;
+    }
+  int fds[3];
+  for (int i = 0; i < 3; i++)
+    {
+      fds[i] = -1;
+      if (spec->stdio[i] >= 0 && (fds[i] = fcntl(spec->stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
+        return lp_error(err, errno, "dup stdio fd %d", spec->stdio[i]);
+    }
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0 && (dup2(fds[i], i) < 0 || close(fds[i]) < 0))
+      return lp_error(err, errno, "dup2 stdio fd %d", i);
+  return 0;
+}
+
+__attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_runtime_spec *spec, int ttyfd,
+                                                 int errfd)
+{
+  lp_error_t err = NULL;
+  bool pidns = false;
+  struct lp_user user;
+
+  if (lp_ns_join(target, &pidns, &err) < 0)
+    lp_process_fail(errfd, 125, err);
+  if (pidns)
+    {
+      /* setns(CLONE_NEWPID) applies to children only. */
+      pid_t g = fork();
+      if (g < 0)
+        {
+          lp_error(&err, errno, "fork into the container's pid namespace");
+          lp_process_fail(errfd, 125, err);
+        }
+      if (g > 0)
+        {
+          /* Pass signals on? The command is our child: a plain wait, and
+           * its status becomes ours. */
+          int st;
+          close(errfd);
+          if (ttyfd >= 0)
+            close(ttyfd);
+          while (waitpid(g, &st, 0) < 0)
+            if (errno != EINTR)
+              _exit(125);
+          _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+      (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    }
+  if (exec_stdio(spec, ttyfd, &err) < 0)
+    lp_process_fail(errfd, 125, err);
+  if (lp_user_resolve(spec->user, &user, &err) < 0 || lp_process_setup(spec, &user, &err) < 0)
+    lp_process_fail(errfd, 125, err);
+  lp_process_exec(spec, &user, errfd);
+}
+
+int lp_runtime_exec(pid_t target, const struct lp_runtime_spec *spec, struct lp_runtime_result *result,
+                    lp_error_t *err)
+{
+  int errp[2];
+  int ttyfd = -1;
+
+  result->pid = -1;
+  result->pidfd = -1;
+  result->pty_master = -1;
+  if (!spec->argv || !spec->argv[0])
+    return lp_error(err, 0, "exec: a command is required");
+  if (spec->tty && spec->stdio[0] < 0 && spec->stdio[1] < 0 && spec->stdio[2] < 0)
+    {
+      int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+      char name[128];
+      if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0
+          || (ttyfd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+        {
+          int e = errno;
+          if (m >= 0)
+            close(m);
+          return lp_error(err, e, "open a pty");
+        }
+      result->pty_master = m;
+    }
+  if (pipe2(errp, O_CLOEXEC) < 0)
+    {
+      int e = errno;
+      if (ttyfd >= 0)
+        close(ttyfd);
+      return lp_error(err, e, "pipe");
+    }
+  pid_t pid = fork();
+  if (pid < 0)
+    {
+      int e = errno;
+      close(errp[0]);
+      close(errp[1]);
+      if (ttyfd >= 0)
+        close(ttyfd);
+      return lp_error(err, e, "fork");
+    }
+  if (pid == 0)
+    {
+      close(errp[0]);
+      if (result->pty_master >= 0)
+        close(result->pty_master);
+      exec_child(target, spec, ttyfd, errp[1]);
+    }
+  close(errp[1]);
+  if (ttyfd >= 0)
+    close(ttyfd);
+  int r = lp_process_read_fail(errp[0], err);
+  close(errp[0]);
+  if (r < 0)
+    {
+      int st;
+      lp_error_t werr = NULL;
+      if (lp_runtime_wait(pid, &st, &werr) < 0)
+        lp_error_free(&werr);
+      if (result->pty_master >= 0)
+        close(result->pty_master);
+      result->pty_master = -1;
+      return -1;
+    }
+  result->pid = pid;
+  return 0;
+}
