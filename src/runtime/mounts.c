@@ -105,6 +105,16 @@ static int open_in_root(int rootfd, const char *path, enum create_kind create, l
       close(dfd);
       return lp_error(err, e, "create mount point `/%s` in the container", path);
     }
+  if (r == 0)
+    {
+      /* A mount point we add belongs to whoever owns its directory, not
+       * to container root: in a rootless plain-directory rootfs the user
+       * must still be able to delete it. */
+      struct stat pst;
+      if (fstat(dfd, &pst) == 0 && (pst.st_uid != geteuid() || pst.st_gid != getegid())
+          && fchownat(dfd, base, pst.st_uid, pst.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        lp_debug("chown mount point `/%s`: %s", path, strerror(errno));
+    }
   close(dfd);
   fd = openat2_in_root(rootfd, path);
   if (fd < 0)

@@ -249,6 +249,20 @@ static int set_caps(unsigned long long caps, lp_error_t *err)
   struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct d[2];
   memset(d, 0, sizeof d);
+  /* We can only keep what we have: the host (or an outer container) may
+   * already lack some, and "all" for --privileged means all of those. */
+  if (syscall(SYS_capget, &h, d) < 0)
+    return lp_error(err, errno, "read capabilities");
+  caps &= (unsigned long long)d[0].permitted | ((unsigned long long)d[1].permitted << 32);
+  /* A new user namespace starts with every capability, even those outside
+   * the bounding set it inherited: keep to the bounding set, as a process
+   * exec'd there would. */
+  for (int c = 0; c < 64; c++)
+    if ((caps & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+      caps &= ~(1ULL << c);
+  memset(d, 0, sizeof d);
+  h.version = _LINUX_CAPABILITY_VERSION_3;
+  h.pid = 0;
   d[0].effective = d[0].permitted = (uint32_t)caps;
   d[1].effective = d[1].permitted = (uint32_t)(caps >> 32);
   if (syscall(SYS_capset, &h, d) < 0)
