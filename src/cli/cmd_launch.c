@@ -253,8 +253,9 @@ static int build_spec(const struct lp_args *args, bool for_exec, struct launch_s
       unsigned long g = strtoul(list[i], &end, 10);
       if (errno || *end || end == list[i] || g > 0xfffffffeUL)
         {
+          lp_error(err, 0, "invalid --group-add `%s`: want a numeric gid", list[i]);
           free(list);
-          return lp_error(err, 0, "invalid --group-add `%s`: want a numeric gid", list[i]);
+          return -1;
         }
       st->groups[i] = (gid_t)g;
     }
