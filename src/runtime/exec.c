@@ -3,6 +3,7 @@
 #include "../util/xalloc.h"
 #include "namespaces.h"
 #include "process.h"
+#include "pty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,7 +44,7 @@ static int exec_stdio(const struct lp_runtime_spec *spec, int ttyfd, lp_error_t 
 }
 
 __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_runtime_spec *spec, int ttyfd,
-                                                 int errfd)
+                                                 int ptysock, int errfd)
 {
   lp_error_t err = NULL;
   bool pidns = false;
@@ -67,6 +69,8 @@ __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_r
           close(errfd);
           if (ttyfd >= 0)
             close(ttyfd);
+          if (ptysock >= 0)
+            close(ptysock);
           while (waitpid(g, &st, 0) < 0)
             if (errno != EINTR)
               _exit(125);
@@ -74,9 +78,19 @@ __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_r
         }
       (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     }
+  if (ttyfd >= 0 && ptysock >= 0)
+    {
+      if (lp_pty_in_container(ptysock, &ttyfd, 0, &err) < 0)
+        lp_process_fail(errfd, 125, err);
+      close(ptysock);
+    }
   if (exec_stdio(spec, ttyfd, &err) < 0)
     lp_process_fail(errfd, 125, err);
-  if (lp_user_resolve(spec->user, &user, &err) < 0 || lp_process_setup(spec, &user, &err) < 0)
+  if (lp_user_resolve(spec->user, &user, &err) < 0)
+    lp_process_fail(errfd, 125, err);
+  if (spec->tty && isatty(0) && fchown(0, user.uid, (gid_t)-1) < 0)
+    errno = 0; /* best effort: the fd is open already */
+  if (lp_process_setup(spec, &user, &err) < 0)
     lp_process_fail(errfd, 125, err);
   lp_process_exec(spec, &user, errfd);
 }
@@ -92,19 +106,19 @@ int lp_runtime_exec(pid_t target, const struct lp_runtime_spec *spec, struct lp_
   result->pty_master = -1;
   if (!spec->argv || !spec->argv[0])
     return lp_error(err, 0, "exec: a command is required");
+  int ptys[2] = { -1, -1 };
   if (spec->tty && spec->stdio[0] < 0 && spec->stdio[1] < 0 && spec->stdio[2] < 0)
     {
-      int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-      char name[128];
-      if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0
-          || (ttyfd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+      if (lp_pty_open_host(&result->pty_master, &ttyfd, err) < 0)
+        return -1;
+      if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptys) < 0)
         {
           int e = errno;
-          if (m >= 0)
-            close(m);
-          return lp_error(err, e, "open a pty");
+          close(ttyfd);
+          close(result->pty_master);
+          result->pty_master = -1;
+          return lp_error(err, e, "socketpair");
         }
-      result->pty_master = m;
     }
   if (pipe2(errp, O_CLOEXEC) < 0)
     {
@@ -114,6 +128,8 @@ int lp_runtime_exec(pid_t target, const struct lp_runtime_spec *spec, struct lp_
       return lp_error(err, e, "pipe");
     }
   pid_t pid = fork();
+  if (pid != 0 && ptys[1] >= 0)
+    close(ptys[1]);
   if (pid < 0)
     {
       int e = errno;
@@ -121,6 +137,11 @@ int lp_runtime_exec(pid_t target, const struct lp_runtime_spec *spec, struct lp_
       close(errp[1]);
       if (ttyfd >= 0)
         close(ttyfd);
+      if (ptys[0] >= 0)
+        close(ptys[0]);
+      if (result->pty_master >= 0)
+        close(result->pty_master);
+      result->pty_master = -1;
       return lp_error(err, e, "fork");
     }
   if (pid == 0)
@@ -128,11 +149,20 @@ int lp_runtime_exec(pid_t target, const struct lp_runtime_spec *spec, struct lp_
       close(errp[0]);
       if (result->pty_master >= 0)
         close(result->pty_master);
-      exec_child(target, spec, ttyfd, errp[1]);
+      if (ptys[0] >= 0)
+        close(ptys[0]);
+      exec_child(target, spec, ttyfd, ptys[1], errp[1]);
     }
   close(errp[1]);
   if (ttyfd >= 0)
     close(ttyfd);
+  if (ptys[0] >= 0)
+    {
+      lp_error_t perr = NULL;
+      if (lp_pty_receive(ptys[0], &result->pty_master, &perr) < 0)
+        lp_error_free(&perr); /* the child's own error follows */
+      close(ptys[0]);
+    }
   int r = lp_process_read_fail(errp[0], err);
   close(errp[0]);
   if (r < 0)

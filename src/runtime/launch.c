@@ -8,6 +8,7 @@
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
+#include "pty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,30 +46,6 @@ int lp_runtime_wait(pid_t pid, int *exit_status, lp_error_t *err)
     if (errno != EINTR)
       return lp_error(err, errno, "wait for process %d", (int)pid);
   *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return 0;
-}
-
-/* Host-side pty for -t: the slave's path is bound onto /dev/console. */
-static int open_pty(int *master, char **slave, lp_error_t *err)
-{
-  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (m < 0)
-    return lp_error(err, errno, "open a pty");
-  if (grantpt(m) < 0 || unlockpt(m) < 0)
-    {
-      int e = errno;
-      close(m);
-      return lp_error(err, e, "unlock the pty");
-    }
-  char buf[128];
-  if (ptsname_r(m, buf, sizeof buf) != 0)
-    {
-      int e = errno;
-      close(m);
-      return lp_error(err, e, "name the pty");
-    }
-  *master = m;
-  *slave = xstrdup(buf);
   return 0;
 }
 
@@ -107,7 +86,8 @@ struct child_args
   const struct lp_runtime_spec *spec;
   bool new_userns;
   bool pid_private, net_private;
-  const char *console;
+  bool console;
+  int ttyfd, ptysock;
   int syncfd, errfd;
 };
 
@@ -116,7 +96,7 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
   const struct lp_runtime_spec *spec = a->spec;
   lp_error_t err = NULL;
   struct lp_user user;
-  int ttyfd = -1;
+  int ttyfd = a->ttyfd;
   char c;
 
   /* Wait for the id maps (and anything else the parent sets up). */
@@ -140,16 +120,17 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
     }
   if (a->net_private && lp_ns_loopback_up(&err) < 0)
     lp_process_fail(a->errfd, 125, err);
-  if (a->console && (ttyfd = open(a->console, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-    {
-      lp_error(&err, errno, "open the pty `%s`", a->console);
-      lp_process_fail(a->errfd, 125, err);
-    }
   struct lp_mount_env env = { .pid_private = a->pid_private, .net_private = a->net_private, .console = a->console };
   if (lp_mounts_setup(spec, &env, &err) < 0 || lp_mounts_pivot(spec->rootfs, &err) < 0)
     {
       lp_error_wrap(&err, "set up the container's root file system");
       lp_process_fail(a->errfd, 125, err);
+    }
+  if (ttyfd >= 0)
+    {
+      if (lp_pty_in_container(a->ptysock, &ttyfd, 1, &err) < 0)
+        lp_process_fail(a->errfd, 125, err);
+      close(a->ptysock);
     }
   if (setup_stdio(spec, ttyfd, &err) < 0)
     lp_process_fail(a->errfd, 125, err);
@@ -160,7 +141,12 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
     }
   if (ttyfd > 2)
     close(ttyfd);
-  if (lp_user_resolve(spec->user, &user, &err) < 0 || lp_process_setup(spec, &user, &err) < 0)
+  if (lp_user_resolve(spec->user, &user, &err) < 0)
+    lp_process_fail(a->errfd, 125, err);
+  /* The terminal belongs to the user who runs on it. */
+  if (ttyfd >= 0 && fchown(0, user.uid, (gid_t)-1) < 0)
+    lp_debug("chown the pty: %s", strerror(errno));
+  if (lp_process_setup(spec, &user, &err) < 0)
     lp_process_fail(a->errfd, 125, err);
   if (spec->init && lp_init_fork(a->errfd, &err) < 0)
     lp_process_fail(a->errfd, 125, err);
@@ -172,8 +158,8 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
   enum lp_userns_mode mode = lp_runtime_userns_mode(spec);
   bool new_userns = mode == LP_USERNS_KEEP_ID || mode == LP_USERNS_PRIVATE;
   struct lp_idmaps maps = { 0 };
-  int syncp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-  cleanup_free char *console = NULL;
+  int syncp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ptys[2] = { -1, -1 };
+  int ttyfd = -1;
   int ret = -1;
 
   result->pid = -1;
@@ -192,9 +178,16 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
     }
   if (lp_genfiles_write(spec, err) < 0)
     goto out;
-  if (spec->tty && spec->stdio[0] < 0 && spec->stdio[1] < 0 && spec->stdio[2] < 0
-      && open_pty(&result->pty_master, &console, err) < 0)
-    goto out;
+  if (spec->tty && spec->stdio[0] < 0 && spec->stdio[1] < 0 && spec->stdio[2] < 0)
+    {
+      if (lp_pty_open_host(&result->pty_master, &ttyfd, err) < 0)
+        goto out;
+      if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptys) < 0)
+        {
+          lp_error(err, errno, "socketpair");
+          goto out;
+        }
+    }
   if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
     {
       lp_error(err, errno, "pipe");
@@ -206,7 +199,9 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
     .new_userns = new_userns,
     .pid_private = spec->ns[LP_NS_PID] == LP_NS_PRIVATE,
     .net_private = spec->ns[LP_NS_NET] == LP_NS_PRIVATE,
-    .console = console,
+    .console = ttyfd >= 0,
+    .ttyfd = ttyfd,
+    .ptysock = ptys[1],
     .syncfd = syncp[0],
     .errfd = errp[1],
   };
@@ -219,6 +214,8 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
       close(errp[0]);
       if (result->pty_master >= 0)
         close(result->pty_master);
+      if (ptys[0] >= 0)
+        close(ptys[0]);
       container_child(&a);
     }
   close(syncp[0]);
@@ -237,6 +234,19 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
     }
   close(syncp[1]);
   syncp[1] = -1;
+  if (ttyfd >= 0)
+    {
+      close(ttyfd);
+      ttyfd = -1;
+      close(ptys[1]);
+      ptys[1] = -1;
+      lp_error_t perr = NULL;
+      if (lp_pty_receive(ptys[0], &result->pty_master, &perr) < 0 && perr)
+        {
+          *err = perr;
+          goto fail_child;
+        }
+    }
   if (lp_process_read_fail(errp[0], err) < 0)
     goto fail_child;
   result->pid = pid;
@@ -260,8 +270,12 @@ out:
       close(result->pty_master);
       result->pty_master = -1;
     }
+  if (ttyfd >= 0)
+    close(ttyfd);
   for (int i = 0; i < 2; i++)
     {
+      if (ptys[i] >= 0)
+        close(ptys[i]);
       if (syncp[i] >= 0)
         close(syncp[i]);
       if (errp[i] >= 0)

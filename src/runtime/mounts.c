@@ -59,10 +59,18 @@ enum create_kind
 
 /* An O_PATH fd for path inside the rootfs, creating it (and its parents,
  * as directories) when asked. */
-static int open_in_root(int rootfd, const char *path, enum create_kind create, lp_error_t *err)
+static int open_in_root(int rootfd, const char *path_in, enum create_kind create, lp_error_t *err)
 {
-  while (*path == '/')
-    path++;
+  /* "/run/host/" and "//run//host" name "run/host". */
+  cleanup_free char *norm = xstrdup(path_in);
+  size_t k = 0;
+  for (const char *p = path_in; *p; p++)
+    if (*p != '/' || (k > 0 && norm[k - 1] != '/'))
+      norm[k++] = *p;
+  while (k > 0 && norm[k - 1] == '/')
+    k--;
+  norm[k] = '\0';
+  const char *path = norm;
   int fd = openat2_in_root(rootfd, path);
   if (fd >= 0 || errno != ENOENT || create == CREATE_NONE)
     {
@@ -304,9 +312,14 @@ static int mount_dev(int rootfd, const struct lp_mount_env *env, lp_error_t *err
 
   if (env->console)
     {
-      int cfd = bind_into(rootfd, env->console, "/dev/console", false, err);
+      /* The mount point for the pty that pty.c makes in the container's own
+       * devpts after pivot_root. */
+      int cfd = openat(dfd, "console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (cfd < 0)
-        goto out;
+        {
+          lp_error(err, errno, "create /dev/console");
+          goto out;
+        }
       close(cfd);
     }
   ret = 0;

@@ -28,7 +28,7 @@ struct lp_mount_env
 {
   bool pid_private; /* fresh proc, else the host's bound */
   bool net_private; /* a fresh sysfs is allowed */
-  const char *console; /* host path of the pty slave for /dev/console, or NULL */
+  bool console;     /* create /dev/console for a pty to be bound on */
 };
 
 int lp_mounts_setup(const struct lp_runtime_spec *spec, const struct lp_mount_env *env, lp_error_t *err);
