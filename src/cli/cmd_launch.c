@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,10 @@ static const struct lp_option launch_options[] = {
   { "id", 0, LP_OPT_STRING, "string", "Id for /run/.containerenv", NULL, NULL },
   { "image", 0, LP_OPT_STRING, "string", "Image for /run/.containerenv", NULL, NULL },
   { "pidfile", 0, LP_OPT_STRING, "string", "Write the container's host pid here", NULL, NULL },
+  { "fuse-overlay", 0, LP_OPT_BOOL, NULL,
+    "Serve ROOTFS through fuse-overlayfs from this process's own user and mount namespace, as a supervisor "
+    "will, and launch into that FUSE mount",
+    NULL, NULL },
   { NULL },
 };
 
@@ -379,6 +386,50 @@ static int fail(lp_error_t *err)
   return code;
 }
 
+extern char **environ;
+
+/* The supervisor's half of the FUSE seam, with fuse-overlayfs standing in
+ * for lilipod's own FUSE server: enter a user namespace (rootless) and a
+ * private mount namespace, mount the union at tmpdir/merged from there, and
+ * return that path. The container's init then pivots in a mount namespace
+ * of its own, while the FUSE daemon keeps serving from this one. */
+static char *fuse_overlay_rootfs(struct launch_state *st, const char *lower, lp_error_t *err)
+{
+  if (geteuid() != 0 && lp_runtime_unshare_user(LP_USERNS_KEEP_ID, err) < 0)
+    return NULL;
+  if (unshare(CLONE_NEWNS) < 0)
+    {
+      lp_error(err, errno, "unshare the supervisor's mount namespace");
+      return NULL;
+    }
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      lp_error(err, errno, "make / private");
+      return NULL;
+    }
+  char *upper = xasprintf("%s/upper", st->tmpdir), *work = xasprintf("%s/work", st->tmpdir);
+  char *merged = xasprintf("%s/merged", st->tmpdir);
+  char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+  char *argv[] = { "fuse-overlayfs", "-o", opts, merged, NULL };
+  int status = -1;
+  pid_t pid;
+  if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
+    lp_error(err, errno, "create the overlay directories");
+  else if ((errno = posix_spawnp(&pid, "fuse-overlayfs", NULL, NULL, argv, environ)) != 0)
+    lp_error(err, errno, "run fuse-overlayfs");
+  else if (lp_runtime_wait(pid, &status, err) == 0 && status != 0)
+    lp_error(err, 0, "fuse-overlayfs failed with status %d", status);
+  free(upper);
+  free(work);
+  free(opts);
+  if (status != 0)
+    {
+      free(merged);
+      return NULL;
+    }
+  return merged;
+}
+
 static int run_launch(struct lp_args *args)
 {
   struct launch_state st = { 0 };
@@ -396,12 +447,28 @@ static int run_launch(struct lp_args *args)
     cmd++;
   st.spec.rootfs = args->argv[0];
   st.spec.argv = cmd;
-  if (lp_runtime_launch(&st.spec, &res, &err) < 0)
+  char *merged = NULL;
+  if (lp_args_bool(args, "fuse-overlay"))
     {
-      state_free(&st);
-      return fail(&err);
+      if (!(merged = fuse_overlay_rootfs(&st, args->argv[0], &err)))
+        {
+          state_free(&st);
+          return fail(&err);
+        }
+      st.spec.rootfs = merged;
+      st.spec.userns = LP_USERNS_CURRENT;
     }
-  status = finish(&st, &res, lp_args_str(args, "pidfile"));
+  if (lp_runtime_launch(&st.spec, &res, &err) < 0)
+    status = fail(&err);
+  else
+    status = finish(&st, &res, lp_args_str(args, "pidfile"));
+  if (merged)
+    {
+      /* Unmounting ends the daemon; the upper stays for the caller to see. */
+      if (umount2(merged, MNT_DETACH) < 0)
+        lp_warn("unmount `%s`: %s", merged, strerror(errno));
+      free(merged);
+    }
   state_free(&st);
   return status;
 }

@@ -225,3 +225,55 @@ launch() {
   [ "${lines[3]}" = b ]
   [ "${lines[4]}" = 1 ]
 }
+
+@test "-t gives the command a pty of the container's own devpts, owned by the user" {
+  run --separate-stderr launch -t -u 1000 "$ROOTFS" -- sh -c 'tty; stat -c %u "$(tty)"; ls -l /dev/console | cut -c1; exit 5' </dev/null
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *"1000"* ]]
+  [[ "$output" == *"c"* ]]
+}
+
+@test "a FUSE rootfs served from the launcher's namespace: the container pivots in its own" {
+  command -v fuse-overlayfs >/dev/null || skip "fuse-overlayfs is not installed"
+  run --separate-stderr launch --fuse-overlay "$ROOTFS" -- sh -c 'echo written > /newfile; cat /newfile; awk "\$5==\"/\" {for (i=7;i<=NF;i++) if (\$i==\"-\") print \$(i+1)}" /proc/self/mountinfo; echo $$'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = written ]
+  [ "${lines[1]}" = fuse.fuse-overlayfs ]
+  [ "${lines[2]}" = 1 ]
+  [ ! -e "$ROOTFS/newfile" ]
+}
+
+@test "distrobox's create shape: host namespaces, its volumes, and what its entrypoint mounts" {
+  home="$BATS_TEST_TMPDIR/home"
+  # Made here, not by container root: a rootless run could not clean up a
+  # directory owned by a subordinate id.
+  mkdir -p "$home" "$ROOTFS/mnt/usr"
+  run --separate-stderr launch --hostname HOST --privileged --user root:root --ipc host --network host --pid host \
+    -e HOME=/home/alice -e container=lilipod \
+    -v "$BATS_TEST_TMPDIR:/tmp:rslave" -v "$home:/home/alice:rslave" -v /:/run/host/:rslave \
+    -v /dev:/dev:rslave -v /sys:/sys:rslave -v /dev/pts -v /dev/null:/dev/ptmx -v /var/log/journal \
+    -v /etc/hosts:/etc/hosts:ro -v /etc/resolv.conf:/etc/resolv.conf:ro -v /etc/hostname:/etc/hostname:ro \
+    -v /dev/null:/run/.distrobox.rootless:ro "$ROOTFS" -- sh -c '
+      set -e
+      mount --make-rshared /
+      mount --rbind /run/host/usr /mnt/usr
+      mount --make-rslave /mnt/usr
+      umount -l /mnt/usr
+      umount /etc/hostname
+      mount -t devpts devpts -o newinstance,ptmxmode=0666 /dev/pts
+      test -c /dev/pts/ptmx
+      hostname renamed
+      hostname
+      test -e /run/host/etc/passwd
+      . /run/.containerenv
+      echo "$engine"
+      echo $HOME
+      echo ok'
+  echo "$output" "$stderr"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = renamed ]
+  [ "${lines[1]}" = lilipod ]
+  [ "${lines[2]}" = /home/alice ]
+  [ "${lines[3]}" = ok ]
+}
