@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,5 +64,10 @@ int lp_init_fork(int errfd, lp_error_t *err)
     }
   if (errfd >= 0)
     close(errfd);
+  /* The reaper holds nothing open: a pipe it kept would keep the reader
+   * of the container's output waiting after the container is gone. */
+  if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
+    for (int fd = 3; fd < 1024; fd++)
+      (void)close(fd);
   reap(pid);
 }

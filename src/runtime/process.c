@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,10 @@ int lp_process_setup(const struct lp_runtime_spec *spec, const struct lp_user *u
     return lp_error(err, errno, "set gid %u", (unsigned)user->gid);
   if (setresuid(user->uid, user->uid, user->uid) < 0)
     return lp_error(err, errno, "set uid %u", (unsigned)user->uid);
+  /* Changing ids made us non-dumpable, which hides /proc/PID of a process
+   * that never execs (the --init reaper) even from the container's root. */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return lp_error(err, errno, "set dumpable");
   /* Leaving uid 0 cleared the permitted set; root keeps exactly `caps`. */
   if (user->uid == 0 && set_caps(caps, err) < 0)
     return -1;
@@ -355,6 +360,16 @@ void lp_process_exec(const struct lp_runtime_spec *spec, const struct lp_user *u
     {
       lp_error(&err, 0, "no command given to run");
       lp_process_fail(errfd, 127, err);
+    }
+  /* Nothing of ours (or of whoever ran us) leaks into the container. */
+  if (syscall(SYS_close_range, 3 + spec->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    for (int fd = 3 + (int)spec->preserve_fds; fd < 1024; fd++)
+      (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+  for (unsigned i = 0; i < spec->preserve_fds; i++)
+    {
+      int fl = fcntl(3 + (int)i, F_GETFD);
+      if (fl >= 0)
+        (void)fcntl(3 + (int)i, F_SETFD, fl & ~FD_CLOEXEC);
     }
   const char *cmd = spec->argv[0];
   if (strchr(cmd, '/'))

@@ -121,6 +121,8 @@ struct lp_runtime_spec
   const char *genfiles_dir;
   struct lp_containerenv containerenv;
 
+  unsigned preserve_fds; /* fds 3..3+N-1 stay open in the container; every
+                          * other fd above 2 is closed at exec */
   int stdio[3]; /* fds for the container's 0, 1, 2; -1 = inherit. With
                  * tty and all -1, a pty is created (result->pty_master). */
 };

@@ -277,3 +277,27 @@ launch() {
   [ "${lines[2]}" = /home/alice ]
   [ "${lines[3]}" = ok ]
 }
+
+@test "no file descriptor leaks into the container or its init" {
+  run --separate-stderr launch "$ROOTFS" -- sh -c 'ls /proc/$$/fd | tr "\n" " "; true' 7</dev/null
+  [ "$status" -eq 0 ]
+  [ "$output" = "0 1 2 " ]
+  run --separate-stderr launch --init "$ROOTFS" -- sh -c 'ls /proc/1/fd | tr "\n" " "' 7</dev/null
+  [ "$output" = "0 1 2 " ]
+}
+
+@test "__exec -t gets a pty of the container's devpts; a missing command is 127" {
+  pidfile="$BATS_TEST_TMPDIR/pid"
+  launch --pidfile "$pidfile" "$ROOTFS" -- sleep 60 &
+  job=$!
+  for _ in $(seq 100); do [ -s "$pidfile" ] && break; sleep 0.1; done
+  pid=$(cat "$pidfile")
+  run --separate-stderr "$LILIPOD" __exec -t "$pid" -- sh -c 'tty; exit 6' </dev/null
+  st1=$status out1=$output
+  run -127 "$LILIPOD" __exec "$pid" -- no-such-command
+  kill -KILL "$pid" || true
+  wait "$job" || true
+  [ "$st1" -eq 6 ]
+  [[ "$out1" == *"/dev/pts/"* ]]
+  [[ "$output" == *"not found"* ]]
+}
