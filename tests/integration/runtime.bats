@@ -301,3 +301,18 @@ launch() {
   [[ "$out1" == *"/dev/pts/"* ]]
   [[ "$output" == *"not found"* ]]
 }
+
+@test "a user without subordinate ids gets a single-id map and a warning" {
+  [ "$(id -u)" = 0 ] || skip "needs root to become a user without subordinate ids"
+  command -v setpriv >/dev/null || skip "setpriv is missing"
+  ! grep -q '^nobody:' /etc/subuid || skip "nobody has subordinate ids here"
+  dir=$(mktemp -d /tmp/lilipod-single.XXXXXX)
+  cp -a "$ROOTFS" "$dir/rootfs"
+  chown -R nobody "$dir"
+  run setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$dir" "$LILIPOD" __launch "$dir/rootfs" -- sh -c 'id -u; cat /proc/self/uid_map'
+  rm -rf "$dir"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"no subordinate ids for uid 65534"* ]]
+  printf '%s\n' "${lines[@]}" | grep -qx 0
+  [ "$(printf '%s\n' "${lines[@]}" | awk '{print $1, $2, $3}' | grep -cx '0 65534 1')" -eq 1 ]
+}
