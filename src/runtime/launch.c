@@ -10,6 +10,7 @@
 #include "process.h"
 #include "pty.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -153,6 +154,20 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
   lp_process_exec(spec, &user, a->errfd);
 }
 
+/* Threads of this process, from /proc/self/task; 0 if unknown. */
+static int count_threads(void)
+{
+  DIR *d = opendir("/proc/self/task");
+  int n = 0;
+  if (!d)
+    return 0;
+  for (struct dirent *e; (e = readdir(d));)
+    if (e->d_name[0] != '.')
+      n++;
+  closedir(d);
+  return n;
+}
+
 int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_result *result, lp_error_t *err)
 {
   enum lp_userns_mode mode = lp_runtime_userns_mode(spec);
@@ -167,6 +182,10 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
   result->pty_master = -1;
   if (!spec->rootfs || !spec->argv || !spec->argv[0])
     return lp_error(err, 0, "launch: a rootfs and a command are required");
+  /* clone3 is a raw syscall: glibc's fork handlers do not run, so a lock
+   * (malloc's) held by another thread would stay locked in the child. */
+  if (count_threads() > 1)
+    return lp_error(err, 0, "launch: must be called from a single-threaded process (serve FUSE from another one)");
   if (new_userns)
     {
       if (lp_idmaps_for_user(mode, &maps, err) < 0)

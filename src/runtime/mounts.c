@@ -328,6 +328,33 @@ out:
   return ret;
 }
 
+/* A fresh sysfs has an empty /sys/fs/cgroup: show the host's, read-only
+ * unless privileged. Only a convenience (nothing may depend on cgroups
+ * here), so a failure is logged, not returned. */
+static void bind_cgroup(int rootfd, const struct lp_runtime_spec *spec)
+{
+  lp_error_t e = NULL;
+  struct stat st;
+  if (stat("/sys/fs/cgroup", &st) < 0 || !S_ISDIR(st.st_mode))
+    return;
+  int fd = open_in_root(rootfd, "/sys/fs/cgroup", CREATE_NONE, &e);
+  if (fd < 0)
+    goto out;
+  int r = mount_at("/sys/fs/cgroup", fd, NULL, MS_BIND | MS_REC, NULL, "/sys/fs/cgroup", &e);
+  close(fd);
+  if (r < 0 || spec->privileged)
+    goto out;
+  fd = open_in_root(rootfd, "/sys/fs/cgroup", CREATE_NONE, &e);
+  if (fd < 0)
+    goto out;
+  (void)set_attr(fd, MOUNT_ATTR_RDONLY, true, "/sys/fs/cgroup", &e);
+  close(fd);
+out:
+  if (e)
+    lp_debug("no /sys/fs/cgroup in the container: %s", e->msg);
+  lp_error_free(&e);
+}
+
 static int mount_sys(int rootfd, const struct lp_runtime_spec *spec, const struct lp_mount_env *env,
                      lp_error_t *err)
 {
@@ -340,6 +367,7 @@ static int mount_sys(int rootfd, const struct lp_runtime_spec *spec, const struc
       if (mount_at("sysfs", fd, "sysfs", fl, NULL, "sysfs", err) == 0)
         {
           close(fd);
+          bind_cgroup(rootfd, spec);
           return 0;
         }
       lp_debug("fresh sysfs refused (%s); binding the host's", (*err)->msg);

@@ -18,6 +18,13 @@
  * P onto itself and pivots, while the supervisor keeps serving P in A.
  * spec->rootfs_setup runs in B before the rootfs is bound, for callers that
  * prefer to mount there.
+ *
+ * lp_runtime_launch() clones with a raw clone3 (for the pidfd and so that
+ * the new user namespace owns all the others), which skips glibc's fork
+ * handlers: it must be called from a single-threaded process and says so
+ * otherwise. So the FUSE session loop (multithreaded) runs in a process of
+ * its own, forked by the supervisor inside namespace A; the supervisor
+ * itself (pty, logs, reaping) stays single-threaded.
  */
 #ifndef LILIPOD_RUNTIME_RUNTIME_H
 #define LILIPOD_RUNTIME_RUNTIME_H
