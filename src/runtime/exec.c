@@ -1,6 +1,7 @@
 #include "runtime.h"
 
 #include "../util/xalloc.h"
+#include "init.h"
 #include "namespaces.h"
 #include "process.h"
 #include "pty.h"
@@ -52,32 +53,11 @@ __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_r
 
   if (lp_ns_join(target, &pidns, &err) < 0)
     lp_process_fail(errfd, 125, err);
-  if (pidns)
-    {
-      /* setns(CLONE_NEWPID) applies to children only. */
-      pid_t g = fork();
-      if (g < 0)
-        {
-          lp_error(&err, errno, "fork into the container's pid namespace");
-          lp_process_fail(errfd, 125, err);
-        }
-      if (g > 0)
-        {
-          /* Pass signals on? The command is our child: a plain wait, and
-           * its status becomes ours. */
-          int st;
-          close(errfd);
-          if (ttyfd >= 0)
-            close(ttyfd);
-          if (ptysock >= 0)
-            close(ptysock);
-          while (waitpid(g, &st, 0) < 0)
-            if (errno != EINTR)
-              _exit(125);
-          _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-        }
-      (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    }
+  /* setns(CLONE_NEWPID) applies to children only: fork, and stay behind
+   * as a forwarder of signals that exits with the command's status (the
+   * same loop as the --init reaper). */
+  if (pidns && lp_init_fork(errfd, &err) < 0)
+    lp_process_fail(errfd, 125, err);
   if (ttyfd >= 0 && ptysock >= 0)
     {
       if (lp_pty_in_container(ptysock, &ttyfd, 0, &err) < 0)
