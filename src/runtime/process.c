@@ -345,8 +345,17 @@ void lp_process_exec(const struct lp_runtime_spec *spec, const struct lp_user *u
     n++;
   char **env = xcalloc(n + 5, sizeof *env);
   size_t k = 0;
+  /* One entry per key, the last one winning (`--env HOME=a --env HOME=b`). */
   for (size_t i = 0; i < n; i++)
-    env[k++] = spec->env[i];
+    {
+      const char *eq = strchr(spec->env[i], '=');
+      size_t kl = eq ? (size_t)(eq - spec->env[i]) : strlen(spec->env[i]);
+      bool later = false;
+      for (size_t j = i + 1; j < n && !later; j++)
+        later = strncmp(spec->env[j], spec->env[i], kl) == 0 && (spec->env[j][kl] == '=' || spec->env[j][kl] == 0);
+      if (!later && eq)
+        env[k++] = spec->env[i];
+    }
   if (!env_has(env, "PATH"))
     env[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   if (!env_has(env, "HOME"))

@@ -40,6 +40,14 @@ launch() {
   fi
 }
 
+@test "--userns private maps container root to the user" {
+  [ "$(id -u)" != 0 ] || skip "root needs no user namespace"
+  run --separate-stderr launch --userns private "$ROOTFS" -- sh -c 'cat /proc/self/uid_map; stat -c %u /bin/busybox'
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | awk '{print $1, $2, $3}')" = "0 $(id -u) 1" ]
+  [ "${lines[2]}" = 0 ]
+}
+
 @test "-u 1000 and -u alice run as that user with groups and HOME" {
   run --separate-stderr launch -u 1000 "$ROOTFS" -- id -u
   [ "$status" -eq 0 ]
@@ -51,9 +59,11 @@ launch() {
   [[ " ${lines[2]} " == *" 10 "* ]]
   [ "${lines[3]}" = /home/alice ]
   [ "${lines[4]}" = /tmp ]
-  run --separate-stderr launch -u 0:10 -e FOO=bar "$ROOTFS" -- sh -c 'id -g; echo $FOO'
+  run --separate-stderr launch -u 0:10 -e FOO=bar -e HOME=/a -e HOME=/b "$ROOTFS" -- sh -c 'id -g; echo $FOO; env | grep -c ^HOME=; echo $HOME'
   [ "${lines[0]}" = 10 ]
   [ "${lines[1]}" = bar ]
+  [ "${lines[2]}" = 1 ]
+  [ "${lines[3]}" = /b ]
 }
 
 @test "an unknown user is lilipod's error (125)" {
