@@ -24,6 +24,8 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
   &lp_cmd_internal_import_layout,
+  &lp_cmd_internal_launch,
+  &lp_cmd_internal_exec,
   NULL,
 };
 

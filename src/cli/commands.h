@@ -20,5 +20,7 @@ extern const struct lp_command lp_cmd_system;
 extern const struct lp_command lp_cmd_tag;
 extern const struct lp_command lp_cmd_untag;
 extern const struct lp_command lp_cmd_internal_import_layout;
+extern const struct lp_command lp_cmd_internal_launch;
+extern const struct lp_command lp_cmd_internal_exec;
 
 #endif

@@ -1,0 +1,26 @@
+/*
+ * genfiles: the files a container gets generated for it: /etc/hosts,
+ * /etc/hostname, /etc/resolv.conf and /run/.containerenv.
+ *
+ * Contract: the text builders are pure; lp_genfiles_write() writes them
+ * (atomically) into spec->genfiles_dir from the calling (host-side) process,
+ * so they are owned by the user, and mounts.c binds them into the rootfs.
+ * resolv.conf is a copy of the host's for a private network; with the host
+ * network no copy is written and the host's file is bound instead.
+ */
+#ifndef LILIPOD_RUNTIME_GENFILES_H
+#define LILIPOD_RUNTIME_GENFILES_H
+
+#include <stdbool.h>
+
+#include "../util/error.h"
+#include "../util/strbuf.h"
+#include "spec.h"
+
+void lp_genfile_hosts(struct strbuf *out, const char *host_hosts, const char *hostname);
+void lp_genfile_containerenv(struct strbuf *out, const struct lp_containerenv *ce, bool rootless);
+/* True unless we are the host's root (uid 0 with the identity map). */
+bool lp_runtime_is_rootless(void);
+int lp_genfiles_write(const struct lp_runtime_spec *spec, lp_error_t *err);
+
+#endif

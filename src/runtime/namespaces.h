@@ -1,0 +1,31 @@
+/*
+ * namespaces: creating and joining Linux namespaces.
+ *
+ * Contract: lp_ns_clone() is fork() with namespace flags (clone3, so the
+ * caller gets a pidfd where the kernel has one; -1 otherwise): all the
+ * namespaces are created together, so the new user namespace owns the
+ * others (a fresh proc, sysfs and `lo` then work inside). lp_ns_join()
+ * enters every namespace of a running process that differs from the
+ * caller's, the user namespace first (it grants the rights for the rest);
+ * a new pid namespace only applies to children, so the caller forks after.
+ */
+#ifndef LILIPOD_RUNTIME_NAMESPACES_H
+#define LILIPOD_RUNTIME_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../util/error.h"
+#include "spec.h"
+
+/* CLONE_NEW* flags for the spec (user namespace per new_userns). */
+unsigned long lp_ns_clone_flags(const struct lp_runtime_spec *spec, bool new_userns);
+/* Returns the child's pid in the parent, 0 in the child, -1 on error. */
+pid_t lp_ns_clone(unsigned long flags, int *pidfd, lp_error_t *err);
+/* Bring the loopback interface up (in a fresh network namespace). */
+int lp_ns_loopback_up(lp_error_t *err);
+/* setns() into pid's namespaces; *pidns_joined tells whether a fork is
+ * needed for the pid namespace to apply. */
+int lp_ns_join(pid_t pid, bool *pidns_joined, lp_error_t *err);
+
+#endif
