@@ -15,6 +15,7 @@
 #include "store/tar.h"
 #include "store/tree.h"
 
+#include "util/fault.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 
@@ -497,6 +498,7 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
       ret = 0; /* stored meanwhile by someone else */
       goto out;
     }
+  lp_fault("store.layer.before-objects");
   /* Objects first (each fsync'd, then renamed), rows after. */
   for (size_t i = 0; i < w->objs.nbuckets; i++)
     for (struct lp_pathmap_ent *e = w->objs.buckets[i]; e; e = e->next)
@@ -516,6 +518,7 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
         o->tmpname = NULL;
       }
 
+  lp_fault("store.layer.after-objects");
   if (lp_db_begin(s, err) < 0)
     goto out;
   have = lp_store_has_layer_err(s, w->diff_id, err);
@@ -530,6 +533,7 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
       lp_db_rollback(s);
       goto out;
     }
+  lp_fault("store.layer.in-txn");
   if (lp_db_commit(s, err) < 0)
     goto out;
   ret = 0;
