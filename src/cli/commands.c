@@ -16,6 +16,8 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_version,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
+  &lp_cmd_internal_tree,
+  &lp_cmd_internal_gc,
   NULL,
 };
 

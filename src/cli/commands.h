@@ -12,5 +12,7 @@ extern const struct lp_command lp_cmd_pull;
 extern const struct lp_command lp_cmd_version;
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
+extern const struct lp_command lp_cmd_internal_tree;
+extern const struct lp_command lp_cmd_internal_gc;
 
 #endif
