@@ -509,9 +509,15 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
       }
   }
   lp_sha256_digest(cresp.body.buf, cresp.body.len, cfg_digest);
-  if (strcmp(cfg_digest, m->config.digest) != 0 || cresp.body.len != (size_t) m->config.size)
+  if (strcmp(cfg_digest, m->config.digest) != 0)
     {
       lp_error(err, 0, "reading config %s: Digest did not match, got %s", m->config.digest, cfg_digest);
+      goto out;
+    }
+  if (cresp.body.len != (size_t) m->config.size)
+    {
+      lp_error(err, 0, "reading config %s: got %zu bytes, the manifest says %lld", m->config.digest, cresp.body.len,
+               (long long) m->config.size);
       goto out;
     }
   lp_fault("pull.after-config");
