@@ -233,3 +233,19 @@ gc_value() {
     assert_store_clean
   done
 }
+
+@test "processes opening a new store at the same moment all succeed" {
+  # A race the concurrent pulls above once hit: the second of two first
+  # opens got "database is locked" from switching the journal to WAL.
+  for round in $(seq 40); do
+    export LILIPOD_HOME=$BATS_TEST_TMPDIR/race-$round
+    lilipod __gc >/dev/null 2>"$BATS_TEST_TMPDIR/e1" &
+    local a=$!
+    lilipod __gc >/dev/null 2>"$BATS_TEST_TMPDIR/e2" &
+    local b=$!
+    lilipod __gc >/dev/null 2>"$BATS_TEST_TMPDIR/e3" || { echo "round $round"; cat "$BATS_TEST_TMPDIR/e3"; false; }
+    wait "$a" || { echo "round $round"; cat "$BATS_TEST_TMPDIR/e1"; false; }
+    wait "$b" || { echo "round $round"; cat "$BATS_TEST_TMPDIR/e2"; false; }
+    [ "$(sql "PRAGMA journal_mode")" = wal ]
+  done
+}
