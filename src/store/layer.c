@@ -17,11 +17,11 @@
 
 #include "util/fault.h"
 #include "util/fsutil.h"
+#include "util/sha256.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <mbedtls/sha256.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +61,7 @@ struct lp_layer_writer
   char *diff_id;
   int lock_fd;
   struct lp_tar_reader *tar;
-  mbedtls_sha256_context tar_sha;
+  struct lp_sha256_ctx tar_sha;
   uint64_t tar_size;
   struct pending *ents;
   size_t nents, aents;
@@ -72,7 +72,7 @@ struct lp_layer_writer
   bool cur_discard; /* a whiteout's content */
   int cur_fd;
   char *cur_tmp;
-  mbedtls_sha256_context cur_sha;
+  struct lp_sha256_ctx cur_sha;
   struct strbuf cur_inline;
   lp_error_t tar_err;
 };
@@ -269,8 +269,7 @@ static int on_entry(void *ctx, const struct lp_tar_entry *e, lp_error_t *err)
           w->cur_fd = lp_object_tmp(w->s, &w->cur_tmp, err);
           if (w->cur_fd < 0)
             return -1;
-          mbedtls_sha256_init(&w->cur_sha);
-          mbedtls_sha256_starts_ret(&w->cur_sha, 0);
+          lp_sha256_ctx_init(&w->cur_sha);
         }
     }
   return 0;
@@ -286,7 +285,7 @@ static int on_data(void *ctx, const void *buf, size_t len, lp_error_t *err)
       strbuf_add(&w->cur_inline, buf, len);
       return 0;
     }
-  mbedtls_sha256_update_ret(&w->cur_sha, buf, len);
+  lp_sha256_ctx_update(&w->cur_sha, buf, len);
   if (lp_write_all(w->cur_fd, buf, len) < 0)
     return lp_error(err, errno, "write temp file for `%s`", w->cur->path);
   return 0;
@@ -298,7 +297,6 @@ static void drop_cur_tmp(struct lp_layer_writer *w)
     {
       close(w->cur_fd);
       w->cur_fd = -1;
-      mbedtls_sha256_free(&w->cur_sha);
     }
   if (w->cur_tmp)
     {
@@ -325,7 +323,7 @@ static int on_entry_end(void *ctx, lp_error_t *err)
       return 0;
     }
   unsigned char d[32];
-  mbedtls_sha256_finish_ret(&w->cur_sha, d);
+  lp_sha256_ctx_final(&w->cur_sha, d);
   lp_sha256_hex(d, p->digest);
   if (lp_pathmap_get(&w->objs, p->digest, 64))
     {
@@ -337,7 +335,6 @@ static int on_entry_end(void *ctx, lp_error_t *err)
   (void) sync_file_range(w->cur_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   close(w->cur_fd);
   w->cur_fd = -1;
-  mbedtls_sha256_free(&w->cur_sha);
   struct tmpobj *o = xzalloc(sizeof *o);
   o->tmpname = w->cur_tmp;
   w->cur_tmp = NULL;
@@ -361,8 +358,7 @@ int lp_layer_begin(struct lp_store *s, const char *diff_id, struct lp_layer_writ
   strbuf_init(&w->cur_inline, 0);
   lp_pathmap_init(&w->seen);
   lp_pathmap_init(&w->objs);
-  mbedtls_sha256_init(&w->tar_sha);
-  mbedtls_sha256_starts_ret(&w->tar_sha, 0);
+  lp_sha256_ctx_init(&w->tar_sha);
   static const struct lp_tar_callbacks cb = { on_entry, on_data, on_entry_end };
   w->tar = lp_tar_reader_new(&cb, w);
   *out = w;
@@ -371,7 +367,7 @@ int lp_layer_begin(struct lp_store *s, const char *diff_id, struct lp_layer_writ
 
 int lp_layer_write(struct lp_layer_writer *w, const void *buf, size_t len, lp_error_t *err)
 {
-  mbedtls_sha256_update_ret(&w->tar_sha, buf, len);
+  lp_sha256_ctx_update(&w->tar_sha, buf, len);
   w->tar_size += len;
   if (lp_tar_feed(w->tar, buf, len, err) < 0)
     return lp_error_wrap(err, "layer %s", w->diff_id);
@@ -402,7 +398,6 @@ static void free_writer(struct lp_layer_writer *w)
   free(w->ents);
   strbuf_release(&w->cur_inline);
   lp_tar_reader_free(w->tar);
-  mbedtls_sha256_free(&w->tar_sha);
   if (w->lock_fd >= 0)
     close(w->lock_fd);
   free(w->diff_id);
@@ -473,7 +468,7 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
     goto out;
   unsigned char d[32];
   char hex[65];
-  mbedtls_sha256_finish_ret(&w->tar_sha, d);
+  lp_sha256_ctx_final(&w->tar_sha, d);
   lp_sha256_hex(d, hex);
   if (strcmp(hex, w->diff_id + 7) != 0)
     {
