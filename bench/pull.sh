@@ -78,17 +78,23 @@ declare -A sum_wall sum_rss
 tools=(floor skopeo podman lilipod)
 for ((r = 1; r <= runs; r++)); do
   for t in "${tools[@]}"; do
-    rm -rf "$work/t"
-    mkdir -p "$work/t"
+    # Each run writes into a new directory, removed only at the end: ext4
+    # creating files right after deleting as many is slower (it checks for
+    # recently deleted inodes). And `sync` first, so no tool pays for
+    # another's writeback (lilipod's syncfs would flush it all).
+    dir=$work/t-$t-$r
+    mkdir -p "$dir"
+    sync
+    sleep 1
     case $t in
-    floor) FLOOR_DIR=$work/t measure floor env FLOOR_DIR="$work/t" bash "$work/floor.sh" ;;
-    skopeo) measure skopeo skopeo copy -q --src-tls-verify=false "docker://$REG/debian:bookworm" "dir:$work/t/dir" ;;
+    floor) measure floor env FLOOR_DIR="$dir" bash "$work/floor.sh" ;;
+    skopeo) measure skopeo skopeo copy -q --src-tls-verify=false "docker://$REG/debian:bookworm" "dir:$dir/dir" ;;
     podman)
-      measure podman podman --root "$work/t/root" --runroot "$work/t/run" --storage-driver vfs \
+      measure podman podman --root "$dir/root" --runroot "$dir/run" --storage-driver vfs \
         --cgroup-manager cgroupfs --events-backend file pull -q --tls-verify=false "$REG/debian:bookworm"
       ;;
     lilipod)
-      measure lilipod env LILIPOD_HOME="$work/t/home" "$LILIPOD" pull -q --tls-verify=false "$REG/debian:bookworm"
+      measure lilipod env LILIPOD_HOME="$dir/home" "$LILIPOD" pull -q --tls-verify=false "$REG/debian:bookworm"
       ;;
     esac
     printf '%-8s run %d: %6.2f s  %8d KiB peak RSS\n' "$t" "$r" "$WALL" "$RSS"
@@ -96,8 +102,6 @@ for ((r = 1; r <= runs; r++)); do
     sum_rss[$t]=$(awk -v a="${sum_rss[$t]:-0}" -v b="$RSS" 'BEGIN {print a + b}')
   done
 done
-rm -rf "$work/t"
-
 echo
 echo "means over $runs run(s); ratio = wall time / floor's"
 floor=$(awk -v a="${sum_wall[floor]}" -v n="$runs" 'BEGIN {print a / n}')
