@@ -114,6 +114,8 @@ done
 home=$work/lp-home
 LILIPOD_HOME=$home "$LILIPOD" pull -q --tls-verify=false "$REG/debian:bookworm" >/dev/null
 store1=$(du -sb "$home" | cut -f1)
+db1=$(du -sb "$home/store.db" | cut -f1)
+objs1=$(du -sb "$home/objects" | cut -f1)
 layer=$(curl -fsS -H "Accept: $ACCEPT" "http://$REG/v2/debian/manifests/bookworm" | jq -r '.layers[0].digest')
 mkdir -p "$work/rootfs"
 curl -fsS "http://$REG/v2/debian/blobs/$layer" | tar -xz --numeric-owner -C "$work/rootfs"
@@ -130,4 +132,5 @@ echo
 awk -v s="$store1" -v r="$rootfs" 'BEGIN {printf "store after debian:   %12d bytes; unpacked rootfs %12d bytes: %.3fx\n", s, r, s / r}'
 awk -v a="$store1" -v b="$store2" -v p="$plus_tar" \
   'BEGIN {printf "growth for debian-plus: %9d bytes; its extra layer (tar) %d bytes: %.1fx\n", b - a, p, (b - a) / p}'
-echo "  (after both: store.db $db2 bytes, objects/ $objs2 bytes)"
+echo "  of which objects/ +$((objs2 - objs1)) bytes (file content), store.db +$((db2 - db1)) bytes" \
+  "(the new image's rows: its flattened tree is its own)"
