@@ -59,6 +59,7 @@ measure() {
   fi
   WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$work/time.$name")
   RSS=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.$name")
+  CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$work/time.$name")
 }
 
 # The floor: every byte fetched once, every digest checked, every layer inflated.
@@ -74,7 +75,7 @@ for d in $(jq -r '.layers[].digest' <<<"$m"); do
 done
 SH
 
-declare -A sum_wall sum_rss
+declare -A sum_wall sum_rss sum_cpu
 tools=(floor skopeo podman lilipod)
 for ((r = 1; r <= runs; r++)); do
   for t in "${tools[@]}"; do
@@ -97,17 +98,20 @@ for ((r = 1; r <= runs; r++)); do
       measure lilipod env LILIPOD_HOME="$dir/home" "$LILIPOD" pull -q --tls-verify=false "$REG/debian:bookworm"
       ;;
     esac
-    printf '%-8s run %d: %6.2f s  %8d KiB peak RSS\n' "$t" "$r" "$WALL" "$RSS"
+    printf '%-8s run %d: %6.2f s  %6.2f s CPU  %8d KiB peak RSS\n' "$t" "$r" "$WALL" "$CPU" "$RSS"
+    sum_cpu[$t]=$(awk -v a="${sum_cpu[$t]:-0}" -v b="$CPU" 'BEGIN {print a + b}')
     sum_wall[$t]=$(awk -v a="${sum_wall[$t]:-0}" -v b="$WALL" 'BEGIN {print a + b}')
     sum_rss[$t]=$(awk -v a="${sum_rss[$t]:-0}" -v b="$RSS" 'BEGIN {print a + b}')
   done
 done
 echo
-echo "means over $runs run(s); ratio = wall time / floor's"
+echo "means over $runs run(s); ratios = wall time / floor's, CPU time (user+sys) / floor's"
+echo "(CPU time is the steadier figure on a shared machine)"
 floor=$(awk -v a="${sum_wall[floor]}" -v n="$runs" 'BEGIN {print a / n}')
+floor_cpu=$(awk -v a="${sum_cpu[floor]}" -v n="$runs" 'BEGIN {print a / n}')
 for t in "${tools[@]}"; do
-  awk -v w="${sum_wall[$t]}" -v m="${sum_rss[$t]}" -v n="$runs" -v f="$floor" -v t="$t" \
-    'BEGIN {printf "%-8s %6.2f s  %6.1f MiB  %5.2fx floor\n", t, w / n, m / n / 1024, (w / n) / f}'
+  awk -v w="${sum_wall[$t]}" -v c="${sum_cpu[$t]}" -v m="${sum_rss[$t]}" -v n="$runs" -v f="$floor" -v fc="$floor_cpu" \
+    -v t="$t" 'BEGIN {printf "%-8s %6.2f s %5.2fx   CPU %6.2f s %5.2fx   %6.1f MiB peak RSS\n", t, w / n, (w / n) / f, c / n, (c / n) / fc, m / n / 1024}'
 done
 
 # ---- space --------------------------------------------------------------------
