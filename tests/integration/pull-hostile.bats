@@ -13,6 +13,8 @@ setup_file() {
   export CANARY="$BATS_FILE_TMPDIR/canary"
   mkdir -p "$CANARY"
   echo "canary" >"$CANARY/file"
+  export HOSTILE_LAYOUT="$BATS_FILE_TMPDIR/layout"
+  mkdir -p "$HOSTILE_LAYOUT"
   /usr/bin/python3 "$BATS_TEST_DIRNAME/../fixtures/hostile.py" "$LILIPOD_TEST_REG_PLAIN" "$CANARY" >/dev/null
 }
 
@@ -35,6 +37,7 @@ setup() {
 
 teardown() {
   if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "${OVERLAY_MNT:-}" ] && mountpoint -q "$OVERLAY_MNT"; then umount "$OVERLAY_MNT" || true; fi
 }
 
 # Every path under DIR with type, mode, size and content hash.
@@ -112,6 +115,14 @@ pull_fails() {
   [ "$status" -eq 0 ]
   grep -qxP 'evil\tdir\t0755\t0\t0\t0\t-\t-\t-\t1\t-' <<<"$output"
   grep -qP '^evil/pwned\tfile\t' <<<"$output"
+  local tree=$output
+  if [ "$(id -u)" = 0 ]; then
+    # The kernel's overlay of the same two layers agrees (root only: it mounts).
+    OVERLAY_MNT=$BATS_TEST_TMPDIR/overlay/merged
+    /usr/bin/python3 "$BATS_TEST_DIRNAME/../fixtures/overlay-tree.py" "$HOSTILE_LAYOUT" symlink-file-2 \
+      "$BATS_TEST_TMPDIR/overlay" >"$BATS_TEST_TMPDIR/overlay.tree"
+    diff "$BATS_TEST_TMPDIR/overlay.tree" <(printf '%s\n' "$tree")
+  fi
 }
 
 @test "hostile: a hard link to a path no layer has is refused" {
