@@ -331,7 +331,8 @@ static int on_entry_end(void *ctx, lp_error_t *err)
       return 0;
     }
   /* Durable at commit (lp_object_sync); start the writeback now so that
-   * the one sync there has little left to wait for. */
+   * the one sync there has little left to wait for. Advisory: if it fails,
+   * only that head start is lost, so its result is deliberately unused. */
   (void) sync_file_range(w->cur_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   close(w->cur_fd);
   w->cur_fd = -1;
