@@ -26,6 +26,8 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_internal_import_layout,
   &lp_cmd_internal_launch,
   &lp_cmd_internal_exec,
+  &lp_cmd_internal_tree,
+  &lp_cmd_internal_gc,
   NULL,
 };
 

@@ -22,5 +22,7 @@ extern const struct lp_command lp_cmd_untag;
 extern const struct lp_command lp_cmd_internal_import_layout;
 extern const struct lp_command lp_cmd_internal_launch;
 extern const struct lp_command lp_cmd_internal_exec;
+extern const struct lp_command lp_cmd_internal_tree;
+extern const struct lp_command lp_cmd_internal_gc;
 
 #endif

@@ -1,15 +1,16 @@
 /*
- * digest: streaming sha256 (mbedTLS) producing "sha256:<64 hex>" strings.
+ * digest: streaming sha256 (util/sha256.h) producing "sha256:<64 hex>" strings.
  */
 #ifndef LILIPOD_REGISTRY_DIGEST_H
 #define LILIPOD_REGISTRY_DIGEST_H
 
-#include <mbedtls/sha256.h>
 #include <stddef.h>
+
+#include "../util/sha256.h"
 
 struct lp_sha256
 {
-  mbedtls_sha256_context ctx;
+  struct lp_sha256_ctx ctx;
 };
 
 void lp_sha256_init(struct lp_sha256 *h);

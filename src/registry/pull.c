@@ -5,6 +5,7 @@
 #include "reference.h"
 #include "registries_conf.h"
 #include "store/store.h"
+#include "../util/fault.h"
 #include "../util/fsutil.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
@@ -203,6 +204,9 @@ static int layer_sink_fn(void *ctx, const void *buf, size_t len, lp_error_t *err
       return lp_error(err, 0, "blob %s is larger than the %lld bytes its manifest says", ls->job->desc->digest,
                       (long long) ls->job->desc->size);
     }
+  uint64_t half = (uint64_t) ls->job->desc->size / 2;
+  if (ls->size < half && ls->size + len >= half)
+    lp_fault("pull.mid-blob");
   ls->size += len;
   lp_sha256_update(&ls->sha, buf, len);
   decompress(ls, buf, len);
@@ -282,6 +286,8 @@ static int fetch_layer(struct lp_client *c, struct lp_store *store, const struct
     }
   rc = lp_layer_commit(ls.w, err);
   ls.w = NULL;
+  if (rc == 0)
+    lp_fault("pull.after-layer-commit");
 out:
   if (rc < 0)
     {
@@ -484,6 +490,7 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
       manifest_resp = &iresp;
       m = &img;
     }
+  lp_fault("pull.after-manifest");
   say(o, progress, "Getting image source signatures");
 
   /* Config: small, verified, and the source of the diff_ids. */
@@ -502,11 +509,18 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
       }
   }
   lp_sha256_digest(cresp.body.buf, cresp.body.len, cfg_digest);
-  if (strcmp(cfg_digest, m->config.digest) != 0 || cresp.body.len != (size_t) m->config.size)
+  if (strcmp(cfg_digest, m->config.digest) != 0)
     {
       lp_error(err, 0, "reading config %s: Digest did not match, got %s", m->config.digest, cfg_digest);
       goto out;
     }
+  if (cresp.body.len != (size_t) m->config.size)
+    {
+      lp_error(err, 0, "reading config %s: got %zu bytes, the manifest says %lld", m->config.digest, cresp.body.len,
+               (long long) m->config.size);
+      goto out;
+    }
+  lp_fault("pull.after-config");
   config = cJSON_ParseWithLength(cresp.body.buf, cresp.body.len);
   cJSON *rootfs = config ? cJSON_GetObjectItemCaseSensitive(config, "rootfs") : NULL;
   cJSON *ids = rootfs ? cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids") : NULL;
@@ -568,6 +582,7 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
     };
     if (lp_image_commit(store, &ni, err) < 0)
       goto out;
+    lp_fault("pull.after-image-commit");
     say(o, progress, "Storing signatures");
     *image_id = xstrdup(id);
   }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -173,6 +174,26 @@ static int open_subdir(int dirfd, const char *home, const char *name, lp_error_t
   return fd;
 }
 
+/* Switch a new database to WAL. Two processes opening a new store at once
+ * both read it, then both want the exclusive lock to change the journal
+ * mode; SQLite answers one of them SQLITE_BUSY at once, without the busy
+ * handler (waiting could deadlock). So retry, for as long as busy_timeout. */
+static int set_wal(struct lp_store *s, lp_error_t *err)
+{
+  for (int waited_ms = 0;; waited_ms += 10)
+    {
+      int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        return 0;
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+        return lp_db_error(s, err, "set WAL mode");
+      if (waited_ms >= 10000)
+        return lp_db_error(s, err, "set WAL mode (waited 10 s)");
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep(&ts, NULL);
+    }
+}
+
 int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
 {
   cleanup_free char *dbpath = xasprintf("%s/store.db", home);
@@ -209,7 +230,8 @@ int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
     }
   sqlite3_busy_timeout(s->db, 10000);
   sqlite3_extended_result_codes(s->db, 1);
-  if (lp_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0)
+  if (set_wal(s, err) < 0
+      || lp_db_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0)
     goto fail;
   /* Schema creation takes the write lock, so racing first opens are safe. */
   if (lp_db_begin(s, err) < 0)

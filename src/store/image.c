@@ -1,6 +1,7 @@
 /* Image records: commit (with the flattened tree), lookup, list, tag, remove. */
 #include "store/store_int.h"
 
+#include "util/fault.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -148,6 +149,7 @@ int lp_image_commit(struct lp_store *s, const struct lp_image_new *img, lp_error
       lp_db_rollback(s);
       return lp_error_wrap(err, "store image %s", img->id);
     }
+  lp_fault("store.image.in-txn");
   if (lp_db_commit(s, err) < 0)
     return lp_error_wrap(err, "store image %s", img->id);
   return 0;

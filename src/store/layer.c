@@ -1,7 +1,7 @@
 /*
  * Layer ingest: a tar stream in, content objects and layer_entries rows out.
  *
- * While streaming, file contents go to fsync'd temp files in tmp/ and the
+ * While streaming, file contents go to temp files in tmp/ and the
  * rows are kept in memory; nothing is visible to anyone. lp_layer_commit()
  * verifies the tar's sha256 against the diff_id, renames the temp files into
  * objects/ (dedup: an object already present wins and the copy is dropped),
@@ -15,12 +15,13 @@
 #include "store/tar.h"
 #include "store/tree.h"
 
+#include "util/fault.h"
 #include "util/fsutil.h"
+#include "util/sha256.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <mbedtls/sha256.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ struct lp_layer_writer
   char *diff_id;
   int lock_fd;
   struct lp_tar_reader *tar;
-  mbedtls_sha256_context tar_sha;
+  struct lp_sha256_ctx tar_sha;
   uint64_t tar_size;
   struct pending *ents;
   size_t nents, aents;
@@ -71,7 +72,7 @@ struct lp_layer_writer
   bool cur_discard; /* a whiteout's content */
   int cur_fd;
   char *cur_tmp;
-  mbedtls_sha256_context cur_sha;
+  struct lp_sha256_ctx cur_sha;
   struct strbuf cur_inline;
   lp_error_t tar_err;
 };
@@ -268,8 +269,7 @@ static int on_entry(void *ctx, const struct lp_tar_entry *e, lp_error_t *err)
           w->cur_fd = lp_object_tmp(w->s, &w->cur_tmp, err);
           if (w->cur_fd < 0)
             return -1;
-          mbedtls_sha256_init(&w->cur_sha);
-          mbedtls_sha256_starts_ret(&w->cur_sha, 0);
+          lp_sha256_ctx_init(&w->cur_sha);
         }
     }
   return 0;
@@ -285,7 +285,7 @@ static int on_data(void *ctx, const void *buf, size_t len, lp_error_t *err)
       strbuf_add(&w->cur_inline, buf, len);
       return 0;
     }
-  mbedtls_sha256_update_ret(&w->cur_sha, buf, len);
+  lp_sha256_ctx_update(&w->cur_sha, buf, len);
   if (lp_write_all(w->cur_fd, buf, len) < 0)
     return lp_error(err, errno, "write temp file for `%s`", w->cur->path);
   return 0;
@@ -297,7 +297,6 @@ static void drop_cur_tmp(struct lp_layer_writer *w)
     {
       close(w->cur_fd);
       w->cur_fd = -1;
-      mbedtls_sha256_free(&w->cur_sha);
     }
   if (w->cur_tmp)
     {
@@ -324,22 +323,19 @@ static int on_entry_end(void *ctx, lp_error_t *err)
       return 0;
     }
   unsigned char d[32];
-  mbedtls_sha256_finish_ret(&w->cur_sha, d);
+  lp_sha256_ctx_final(&w->cur_sha, d);
   lp_sha256_hex(d, p->digest);
   if (lp_pathmap_get(&w->objs, p->digest, 64))
     {
       drop_cur_tmp(w); /* same content earlier in this layer */
       return 0;
     }
-  if (fsync(w->cur_fd) < 0)
-    {
-      int saved = errno;
-      drop_cur_tmp(w);
-      return lp_error(err, saved, "fsync temp file for `%s`", p->path);
-    }
+  /* Durable at commit (lp_object_sync); start the writeback now so that
+   * the one sync there has little left to wait for. Advisory: if it fails,
+   * only that head start is lost, so its result is deliberately unused. */
+  (void) sync_file_range(w->cur_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   close(w->cur_fd);
   w->cur_fd = -1;
-  mbedtls_sha256_free(&w->cur_sha);
   struct tmpobj *o = xzalloc(sizeof *o);
   o->tmpname = w->cur_tmp;
   w->cur_tmp = NULL;
@@ -363,8 +359,7 @@ int lp_layer_begin(struct lp_store *s, const char *diff_id, struct lp_layer_writ
   strbuf_init(&w->cur_inline, 0);
   lp_pathmap_init(&w->seen);
   lp_pathmap_init(&w->objs);
-  mbedtls_sha256_init(&w->tar_sha);
-  mbedtls_sha256_starts_ret(&w->tar_sha, 0);
+  lp_sha256_ctx_init(&w->tar_sha);
   static const struct lp_tar_callbacks cb = { on_entry, on_data, on_entry_end };
   w->tar = lp_tar_reader_new(&cb, w);
   *out = w;
@@ -373,7 +368,7 @@ int lp_layer_begin(struct lp_store *s, const char *diff_id, struct lp_layer_writ
 
 int lp_layer_write(struct lp_layer_writer *w, const void *buf, size_t len, lp_error_t *err)
 {
-  mbedtls_sha256_update_ret(&w->tar_sha, buf, len);
+  lp_sha256_ctx_update(&w->tar_sha, buf, len);
   w->tar_size += len;
   if (lp_tar_feed(w->tar, buf, len, err) < 0)
     return lp_error_wrap(err, "layer %s", w->diff_id);
@@ -404,7 +399,6 @@ static void free_writer(struct lp_layer_writer *w)
   free(w->ents);
   strbuf_release(&w->cur_inline);
   lp_tar_reader_free(w->tar);
-  mbedtls_sha256_free(&w->tar_sha);
   if (w->lock_fd >= 0)
     close(w->lock_fd);
   free(w->diff_id);
@@ -475,7 +469,7 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
     goto out;
   unsigned char d[32];
   char hex[65];
-  mbedtls_sha256_finish_ret(&w->tar_sha, d);
+  lp_sha256_ctx_final(&w->tar_sha, d);
   lp_sha256_hex(d, hex);
   if (strcmp(hex, w->diff_id + 7) != 0)
     {
@@ -497,25 +491,25 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
       ret = 0; /* stored meanwhile by someone else */
       goto out;
     }
-  /* Objects first (each fsync'd, then renamed), rows after. */
+  lp_fault("store.layer.before-objects");
+  /* Objects first (content durable, renamed, renames durable), rows after:
+   * a row never names an object that a crash could lose. One syncfs on each
+   * side of the renames costs far less than an fsync per file and dir. */
+  if (w->objs.n > 0 && lp_object_sync(s, err) < 0)
+    goto out;
   for (size_t i = 0; i < w->objs.nbuckets; i++)
     for (struct lp_pathmap_ent *e = w->objs.buckets[i]; e; e = e->next)
       {
         struct tmpobj *o = e->val;
-        int fd = openat(s->tmp_fd, o->tmpname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-          {
-            lp_error(err, errno, "reopen temp file `%s`", o->tmpname);
-            goto out;
-          }
-        int r = lp_object_commit_tmp(s, fd, o->tmpname, o->hex, err);
-        close(fd);
-        if (r < 0)
+        if (lp_object_commit_tmp(s, o->tmpname, o->hex, err) < 0)
           goto out;
         free(o->tmpname);
         o->tmpname = NULL;
       }
+  if (w->objs.n > 0 && lp_object_sync(s, err) < 0)
+    goto out;
 
+  lp_fault("store.layer.after-objects");
   if (lp_db_begin(s, err) < 0)
     goto out;
   have = lp_store_has_layer_err(s, w->diff_id, err);
@@ -530,6 +524,7 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
       lp_db_rollback(s);
       goto out;
     }
+  lp_fault("store.layer.in-txn");
   if (lp_db_commit(s, err) < 0)
     goto out;
   ret = 0;

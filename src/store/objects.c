@@ -57,7 +57,7 @@ int lp_object_tmp(struct lp_store *s, char **name, lp_error_t *err)
   return lp_error(err, EEXIST, "create a temp file in `%s/tmp`", s->home);
 }
 
-int lp_object_commit_tmp(struct lp_store *s, int fd, const char *tmpname, const char *hex, lp_error_t *err)
+int lp_object_commit_tmp(struct lp_store *s, const char *tmpname, const char *hex, lp_error_t *err)
 {
   char dir[3] = { hex[0], hex[1], '\0' };
   struct stat st;
@@ -80,12 +80,6 @@ int lp_object_commit_tmp(struct lp_store *s, int fd, const char *tmpname, const 
         return lp_error(err, errno, "remove temp file `%s`", tmpname);
       return 0;
     }
-  if (fsync(fd) < 0)
-    {
-      int saved = errno;
-      close(dfd);
-      return lp_error(err, saved, "fsync object %s", hex);
-    }
   /* A racing ingest may rename the same content here too: same bytes, so
    * whichever rename wins is right. */
   if (renameat(s->tmp_fd, tmpname, dfd, hex + 2) < 0)
@@ -94,13 +88,19 @@ int lp_object_commit_tmp(struct lp_store *s, int fd, const char *tmpname, const 
       close(dfd);
       return lp_error(err, saved, "move object %s into place", hex);
     }
-  if (fsync(dfd) < 0 && errno != EINVAL)
-    {
-      int saved = errno;
-      close(dfd);
-      return lp_error(err, saved, "fsync `%s/objects/%s`", s->home, dir);
-    }
   close(dfd);
+  return 0;
+}
+
+int lp_object_sync(struct lp_store *s, lp_error_t *err)
+{
+  struct stat a, b;
+  if (fstat(s->tmp_fd, &a) < 0 || fstat(s->objects_fd, &b) < 0)
+    return lp_error(err, errno, "stat `%s/tmp` or `%s/objects`", s->home, s->home);
+  if (syncfs(s->objects_fd) < 0)
+    return lp_error(err, errno, "sync `%s/objects`", s->home);
+  if (a.st_dev != b.st_dev && syncfs(s->tmp_fd) < 0)
+    return lp_error(err, errno, "sync `%s/tmp`", s->home);
   return 0;
 }
 

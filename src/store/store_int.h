@@ -51,8 +51,13 @@ int lp_store_lock(struct lp_store *s, int exclusive, lp_error_t *err);
 /* objects.c */
 /* A temp file in tmp/ for new content; returns fd and its name (new string). */
 int lp_object_tmp(struct lp_store *s, char **name, lp_error_t *err);
-/* fsync tmp and move it to objects/<hex[0:2]>/<hex[2:]> unless present. */
-int lp_object_commit_tmp(struct lp_store *s, int fd, const char *tmpname, const char *hex, lp_error_t *err);
+/* Move tmp/<tmpname> to objects/<hex[0:2]>/<hex[2:]> unless present (then
+ * remove it). Durability is the caller's: lp_object_sync() before (the
+ * content) and after (the renames) a batch. */
+int lp_object_commit_tmp(struct lp_store *s, const char *tmpname, const char *hex, lp_error_t *err);
+/* Make everything written to tmp/ and objects/ durable: one syncfs(2) per
+ * filesystem, instead of an fsync per file and directory. */
+int lp_object_sync(struct lp_store *s, lp_error_t *err);
 void lp_sha256_hex(const unsigned char digest[32], char out[65]);
 
 /* flatten.c: build the flattened tree of layers (layer row ids, bottom to
