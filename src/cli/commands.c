@@ -13,6 +13,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_version,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
+  &lp_cmd_internal_unionfs,
   NULL,
 };
 

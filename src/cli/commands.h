@@ -9,5 +9,6 @@ extern const struct lp_command lp_cmd_help;
 extern const struct lp_command lp_cmd_version;
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
+extern const struct lp_command lp_cmd_internal_unionfs;
 
 #endif
