@@ -1323,7 +1323,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
   for (size_t i = (size_t)off; i < d->n + 2; i++)
     {
       const char *name = i == 0 ? "." : i == 1 ? ".." : d->v[i - 2].name;
-      uint64_t eino = i == 0 ? ino : i == 1 ? 0 : d->v[i - 2].ino;
+      uint64_t eino = i == 0 ? ino : i == 1 ? FUSE_ROOT_ID : d->v[i - 2].ino; /* ".." needs some nonzero number */
       size_t n;
       if (!plus)
         {
