@@ -44,6 +44,7 @@ int lp_lower_open(const char *store_home, struct lp_lower **out, lp_error_t *err
   struct lp_lower *l = xzalloc(sizeof *l);
   l->objects_fd = -1;
   cleanup_free char *dbpath = xasprintf("%s/store.db", store_home);
+  cleanup_free char *objs = xasprintf("%s/objects", store_home);
   int rc = sqlite3_open_v2(dbpath, &l->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
@@ -57,7 +58,6 @@ int lp_lower_open(const char *store_home, struct lp_lower **out, lp_error_t *err
         lp_error(err, 0, "store index `%s`: %s", dbpath, sqlite3_errmsg(l->db));
         goto fail;
       }
-  cleanup_free char *objs = xasprintf("%s/objects", store_home);
   l->objects_fd = open(objs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (l->objects_fd < 0 && errno != ENOENT)
     {

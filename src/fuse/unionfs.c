@@ -1814,6 +1814,9 @@ static void fs_free(struct lp_unionfs *fs)
 
 int lp_unionfs_mount(const struct lp_unionfs_config *cfg, struct lp_unionfs **out, lp_error_t *err)
 {
+  /* libfuse mounts nosuid,nodev unless told otherwise. */
+  cleanup_free char *opts = xasprintf("fsname=lilipod,subtype=lilipod,default_permissions,suid,dev%s",
+                                      geteuid() == 0 ? ",allow_other" : "");
   struct lp_unionfs *fs = xzalloc(sizeof *fs);
   fs->upper_fd = fs->data_fd = -1;
   pthread_mutex_init(&fs->lock, NULL);
@@ -1840,9 +1843,6 @@ int lp_unionfs_mount(const struct lp_unionfs_config *cfg, struct lp_unionfs **ou
   if (open_upper(fs, cfg->upper_dir, err) < 0)
     goto fail;
 
-  /* libfuse mounts nosuid,nodev unless told otherwise. */
-  cleanup_free char *opts = xasprintf("fsname=lilipod,subtype=lilipod,default_permissions,suid,dev%s",
-                                      geteuid() == 0 ? ",allow_other" : "");
   char *argv[] = { "lilipod", "-o", opts, cfg->debug ? "-d" : NULL, NULL };
   struct fuse_args args = FUSE_ARGS_INIT(cfg->debug ? 4 : 3, argv);
   fs->se = fuse_session_new(&args, &ops, sizeof ops, fs);

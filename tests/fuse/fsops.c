@@ -11,6 +11,11 @@
  *   fsops cfr SRC DST                copy_file_range the whole of SRC into DST
  *   fsops bind PATH                  bind a unix socket at PATH
  *   fsops ino PATH                   print st_ino
+ *   fsops manifest DIR               one sorted line per entry below DIR: path, type, mode,
+ *                                    owner, size (not for directories: file systems count
+ *                                    those differently), link count, symlink target, the
+ *                                    first path of its hard-link group, content hash, user
+ *                                    xattrs
  * Built by the tests with: cc -o fsops fsops.c -lsqlite3 -lmbedcrypto */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -217,6 +222,110 @@ static int mklower(const char *src, const char *h)
   return 0;
 }
 
+struct mentry
+{
+  char *path;
+  struct stat st;
+};
+static struct mentry *ments;
+static size_t nments;
+
+static void walk(int dfd, const char *rel)
+{
+  int fd = openat(dfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    die(rel);
+  DIR *d = fdopendir(fd);
+  struct dirent *de;
+  while ((de = readdir(d)))
+    {
+      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+        continue;
+      char *p;
+      if (asprintf(&p, "%s/%s", rel, de->d_name) < 0)
+        die("asprintf");
+      ments = realloc(ments, (nments + 1) * sizeof *ments);
+      ments[nments].path = p;
+      if (fstatat(dfd, p, &ments[nments].st, AT_SYMLINK_NOFOLLOW) < 0)
+        die(p);
+      nments++;
+      if (S_ISDIR(ments[nments - 1].st.st_mode))
+        walk(dfd, p);
+    }
+  closedir(d);
+}
+
+static int cmp_ment(const void *a, const void *b)
+{
+  return strcmp(((const struct mentry *)a)->path, ((const struct mentry *)b)->path);
+}
+
+static int manifest(const char *dir)
+{
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    die(dir);
+  walk(dfd, ".");
+  qsort(ments, nments, sizeof *ments, cmp_ment);
+  for (size_t i = 0; i < nments; i++)
+    {
+      struct mentry *m = &ments[i];
+      const char *group = m->path;
+      for (size_t j = 0; j < i && !S_ISDIR(m->st.st_mode) && m->st.st_nlink > 1; j++)
+        if (ments[j].st.st_ino == m->st.st_ino)
+          {
+            group = ments[j].path;
+            break;
+          }
+      char target[4096] = "";
+      if (S_ISLNK(m->st.st_mode))
+        {
+          ssize_t n = readlinkat(dfd, m->path, target, sizeof target - 1);
+          target[n < 0 ? 0 : n] = 0;
+        }
+      char hex[65] = "-";
+      if (S_ISREG(m->st.st_mode))
+        {
+          int fd = openat(dfd, m->path, O_RDONLY | O_CLOEXEC);
+          if (fd < 0)
+            die(m->path);
+          mbedtls_sha256_context c;
+          unsigned char sum[32], buf[65536];
+          mbedtls_sha256_init(&c);
+          mbedtls_sha256_starts_ret(&c, 0);
+          ssize_t n;
+          while ((n = read(fd, buf, sizeof buf)) > 0)
+            mbedtls_sha256_update_ret(&c, buf, (size_t)n);
+          if (n < 0)
+            die(m->path);
+          close(fd);
+          mbedtls_sha256_finish_ret(&c, sum);
+          for (int k = 0; k < 8; k++)
+            sprintf(hex + 2 * k, "%02x", sum[k]);
+        }
+      printf("%s\t%o\t%u:%u\t%lld\t%lu\t%s\tgroup=%s\t%s", m->path, (unsigned)m->st.st_mode,
+             (unsigned)m->st.st_uid, (unsigned)m->st.st_gid,
+             S_ISDIR(m->st.st_mode) ? -1LL : (long long)m->st.st_size, (unsigned long)m->st.st_nlink, target, group,
+             hex);
+      if (S_ISREG(m->st.st_mode) || S_ISDIR(m->st.st_mode))
+        {
+          char path[8192], names[65536];
+          snprintf(path, sizeof path, "%s/%s", dir, m->path);
+          ssize_t nl = llistxattr(path, names, sizeof names);
+          for (ssize_t off = 0; nl > 0 && off < nl; off += (ssize_t)strlen(names + off) + 1)
+            {
+              char val[4096];
+              ssize_t vl = lgetxattr(path, names + off, val, sizeof val);
+              if (strncmp(names + off, "user.", 5) || vl < 0)
+                continue;
+              printf(" %s=%.*s", names + off, (int)vl, val);
+            }
+        }
+      printf("\n");
+    }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 3)
@@ -326,6 +435,8 @@ int main(int argc, char **argv)
         die("bind");
       return 0;
     }
+  if (!strcmp(op, "manifest") && argc == 3)
+    return manifest(argv[2]);
   if (!strcmp(op, "ino") && argc == 3)
     {
       struct stat st;
