@@ -125,6 +125,11 @@ struct handle
   int fd;     /* backing file, or -1 for inline lower content */
   char *data; /* inline content */
   size_t len;
+  /* Opened for writing on a lower file: the copy-up waits for the first
+   * write (`touch` opens files for writing and writes nothing). */
+  int lazy;
+  int flags;
+  int old_fd; /* the lower fd replaced at copy-up; closed at release */
 };
 
 struct dlist_entry
@@ -783,7 +788,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
       if (!e.has_data && (ret = copy_up(fs, &e, attr->st_size == 0)) < 0)
         goto out;
       struct handle *h = fi ? (struct handle *)(uintptr_t)fi->fh : NULL;
-      if (h && h->fd >= 0)
+      if (h && h->fd >= 0 && !__atomic_load_n(&h->lazy, __ATOMIC_ACQUIRE))
         ret = ftruncate(h->fd, attr->st_size);
       else
         {
@@ -1163,8 +1168,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   int wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
   if (ret == 0 && !S_ISREG(e.mode))
     ret = S_ISDIR(e.mode) ? -EISDIR : -EINVAL;
-  if (ret == 0 && !e.has_data && wr)
-    ret = copy_up(fs, &e, (fi->flags & O_TRUNC) != 0);
+  h->old_fd = -1;
+  if (ret == 0 && !e.has_data && (fi->flags & O_TRUNC))
+    ret = copy_up(fs, &e, 1);
+  else if (ret == 0 && !e.has_data && wr)
+    {
+      h->lazy = 1;
+      h->flags = fi->flags;
+    }
   if (ret == 0 && e.has_data)
     {
       int fd = open_data(fs, ino, fi->flags);
@@ -1215,6 +1226,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     {
       struct handle *h = xzalloc(sizeof *h);
       h->fd = fd;
+      h->old_fd = -1;
       fi->fh = (uintptr_t)h;
       fi->keep_cache = 1;
     }
@@ -1224,6 +1236,34 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static struct handle *H(struct fuse_file_info *fi)
 {
   return (struct handle *)(uintptr_t)fi->fh;
+}
+
+/* Before the first write through a handle on a lower file: copy up and
+ * switch the handle to the data file. */
+static int make_writable(struct lp_unionfs *fs, fuse_ino_t ino, struct handle *h)
+{
+  if (!__atomic_load_n(&h->lazy, __ATOMIC_ACQUIRE))
+    return 0;
+  int ret = 0;
+  pthread_mutex_lock(&fs->lock);
+  if (h->lazy)
+    {
+      struct ent e;
+      ret = get_ent(fs, ino, &e);
+      if (ret == 0)
+        ret = copy_up(fs, &e, 0);
+      int fd = ret == 0 ? open_data(fs, ino, h->flags) : -1;
+      if (ret == 0 && fd < 0)
+        ret = fd;
+      if (ret == 0)
+        {
+          h->old_fd = h->fd; /* a concurrent read may still use it */
+          h->fd = fd;
+          __atomic_store_n(&h->lazy, 0, __ATOMIC_RELEASE);
+        }
+    }
+  pthread_mutex_unlock(&fs->lock);
+  return ret;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -1248,9 +1288,10 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
                          struct fuse_file_info *fi)
 {
   struct handle *h = H(fi);
-  if (h->fd < 0)
+  int ret = make_writable(FS(req), ino, h);
+  if (ret < 0 || h->fd < 0)
     {
-      fuse_reply_err(req, EBADF);
+      fuse_reply_err(req, ret < 0 ? -ret : EBADF);
       return;
     }
   struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
@@ -1274,6 +1315,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   struct handle *h = H(fi);
   if (h->fd >= 0)
     close(h->fd);
+  if (h->old_fd >= 0)
+    close(h->old_fd);
   free(h->data);
   free(h);
   fuse_reply_err(req, 0);
@@ -1632,8 +1675,9 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, struct fuse_file_info *fi)
 {
   struct handle *h = H(fi);
-  if (h->fd < 0)
-    fuse_reply_err(req, EBADF);
+  int ret = make_writable(FS(req), ino, h);
+  if (ret < 0 || h->fd < 0)
+    fuse_reply_err(req, ret < 0 ? -ret : EBADF);
   else
     fuse_reply_err(req, fallocate(h->fd, mode, off, len) < 0 ? errno : 0);
 }
@@ -1661,6 +1705,12 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, 
                                int flags)
 {
   struct handle *in = H(fi_in), *out = H(fi_out);
+  int ret = make_writable(FS(req), ino_out, out);
+  if (ret < 0)
+    {
+      fuse_reply_err(req, -ret);
+      return;
+    }
   if (in->fd < 0 || out->fd < 0)
     {
       fuse_reply_err(req, in->fd < 0 ? EXDEV : EBADF); /* the kernel falls back to read/write */

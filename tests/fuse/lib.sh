@@ -9,6 +9,9 @@ mount_union() {
   rm -f "$T/srv.out"
   "$LILIPOD" __unionfs --ready "$@" >"$T/srv.out" 2>>"$T/srv.err" &
   SRV_PID=$!
+  # The server lives in this mount namespace and keeps it alive: never leave
+  # it behind when the script fails.
+  trap 'kill -9 $SRV_PID 2>/dev/null || true; umount -l "'"$4"'" 2>/dev/null || true' EXIT
   for _ in $(seq 200); do
     if grep -q ready "$T/srv.out" 2>/dev/null; then return 0; fi
     kill -0 "$SRV_PID" 2>/dev/null || { cat "$T/srv.err" >&2; return 1; }
@@ -21,7 +24,13 @@ mount_union() {
 # umount_union MOUNTPOINT: unmount and wait for the server to exit cleanly.
 umount_union() {
   umount "$1"
-  wait "$SRV_PID"
+  local rc=0
+  wait "$SRV_PID" || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "union server exited with status $rc:" >&2
+    cat "$T/srv.err" >&2
+    return 1
+  fi
 }
 
 # manifest DIR: every entry below DIR, sorted, with what a user checks

@@ -33,15 +33,15 @@ in_ns() {
 # a symlink, a fifo, a set-uid file, nested directories, user xattrs.
 make_lower() {
   local src=$T/src
-  mkdir -p "$src/etc" "$src/usr/bin" "$src/usr/lib/deep" "$src/var/empty" "$src/gone-dir/sub"
+  mkdir -p "$src/etc" "$src/usr/bin" "$src/usr/lib/deep" "$src/var/empty" "$src/lower-gone-dir/sub"
   echo "root:x:0:0::/root:/bin/sh" >"$src/etc/passwd"
   head -c 200000 /dev/urandom >"$src/usr/bin/tool"
   ln "$src/usr/bin/tool" "$src/usr/bin/tool-link"
   ln -s tool "$src/usr/bin/sym"
   echo lib >"$src/usr/lib/deep/lib.so"
   head -c 5000 /dev/urandom >"$src/usr/lib/data"
-  echo remove-me >"$src/gone-dir/sub/file"
-  echo remove-me-too >"$src/gone"
+  echo remove-me >"$src/lower-gone-dir/sub/file"
+  echo remove-me-too >"$src/lower-gone"
   mkfifo "$src/var/fifo"
   cp "$src/usr/bin/tool" "$src/usr/bin/suid"
   chmod 4755 "$src/usr/bin/suid"
@@ -84,7 +84,7 @@ make_lower() {
     for d in "$T/plain" "$T/mnt"; do
       echo appended >>"$d/usr/bin/tool"
       mv "$d/usr/lib" "$d/usr/lib-renamed"
-      rm -r "$d/gone-dir" "$d/gone"
+      rm -r "$d/lower-gone-dir" "$d/lower-gone"
       chmod 600 "$d/etc/passwd"
       mv "$d/etc" "$d/big/etc"
       "$FSOPS" exchange "$d/usr/bin" "$d/var"
@@ -129,7 +129,7 @@ make_lower() {
     if [ "$CAN_CHOWN" = 1 ]; then chown 7:8 "$T/mnt/usr/bin/tool"; fi
     test -z "$(ls "$T/upper/data")"
     echo tail >>"$T/mnt/usr/bin/tool"
-    test "$(tail -n1 "$T/mnt/usr/bin/tool-link")" = tail
+    test "$(tail -c 5 "$T/mnt/usr/bin/tool-link")" = tail
     test "$(stat -c %a "$T/mnt/usr/bin/tool")" = 700
     test "$("$FSOPS" getxattr "$T/mnt/usr/bin/tool" user.k)" = v
     test "$(ls "$T/upper/data" | wc -l)" = 1
@@ -147,17 +147,17 @@ make_lower() {
   make_lower
   in_ns '
     mount_union "$T/store" "$ROOT" "$T/upper" "$T/mnt"
-    rm "$T/mnt/gone"
-    rm -r "$T/mnt/gone-dir"
-    mkdir "$T/mnt/gone-dir"
+    rm "$T/mnt/lower-gone"
+    rm -r "$T/mnt/lower-gone-dir"
+    mkdir "$T/mnt/lower-gone-dir"
     mv "$T/mnt/usr/lib" "$T/mnt/lib-moved"
     echo new >"$T/mnt/lib-moved/deep/new"
     ino_lower=$(stat -c %i "$T/mnt/lib-moved/deep/lib.so")
     ino_upper=$(stat -c %i "$T/mnt/lib-moved/deep/new")
     umount_union "$T/mnt"
     mount_union "$T/store" "$ROOT" "$T/upper" "$T/mnt"
-    test ! -e "$T/mnt/gone"
-    test -z "$(ls -A "$T/mnt/gone-dir")"
+    test ! -e "$T/mnt/lower-gone"
+    test -z "$(ls -A "$T/mnt/lower-gone-dir")"
     test ! -e "$T/mnt/usr/lib"
     test "$(cat "$T/mnt/lib-moved/deep/lib.so")" = lib
     test "$(cat "$T/mnt/lib-moved/deep/new")" = new
