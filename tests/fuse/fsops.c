@@ -1,5 +1,6 @@
 /* fsops: small helpers for the FUSE tests, for what shell tools cannot do.
- *   fsops mklower SRC STORE_HOME     ingest the tree SRC into a store db
+ *   fsops mklower SRC STORE_HOME     ingest the tree SRC into a store db ($LOWER_OWNER=U:G
+ *                                    overrides every owner)
  *                                    with the tree_nodes contract; print
  *                                    the root id
  *   fsops exchange A B               renameat2(RENAME_EXCHANGE)
@@ -96,6 +97,12 @@ static long long add(int dfd, const char *name, long long parent, int objfd)
     sqlite3_bind_int64(ins, 1, parent);
   sqlite3_bind_blob(ins, 2, parent ? name : "", parent ? (int)strlen(name) : 0, SQLITE_TRANSIENT);
   sqlite3_bind_int64(ins, 3, st.st_mode);
+  /* LOWER_OWNER=uid:gid records every entry with that owner: rootless tests
+   * need ids their user namespace maps. */
+  const char *owner = getenv("LOWER_OWNER");
+  unsigned ou, og;
+  if (owner && sscanf(owner, "%u:%u", &ou, &og) == 2)
+    st.st_uid = ou, st.st_gid = og;
   sqlite3_bind_int64(ins, 4, st.st_uid);
   sqlite3_bind_int64(ins, 5, st.st_gid);
   sqlite3_bind_int64(ins, 6, S_ISDIR(st.st_mode) ? 4096 : st.st_size);

@@ -46,8 +46,13 @@ make_lower() {
   cp "$src/usr/bin/tool" "$src/usr/bin/suid"
   chmod 4755 "$src/usr/bin/suid"
   "$FSOPS" setxattr "$src/etc/passwd" user.origin lower
-  if [ "$CAN_CHOWN" = 1 ]; then chown 1234:5678 "$src/etc/passwd"; fi
-  ROOT=$("$FSOPS" mklower "$src" "$T/store")
+  if [ "$CAN_CHOWN" = 1 ]; then
+    chown 1234:5678 "$src/etc/passwd"
+    ROOT=$("$FSOPS" mklower "$src" "$T/store")
+  else
+    # our own files are root's inside `unshare -Urm`: record them so
+    ROOT=$(LOWER_OWNER=0:0 "$FSOPS" mklower "$src" "$T/store")
+  fi
   export ROOT
 }
 
