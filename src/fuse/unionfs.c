@@ -1322,13 +1322,27 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   fuse_reply_err(req, 0);
 }
 
+/* Make the committed rows durable too: the WAL is only synced at checkpoints
+ * (synchronous = NORMAL), and a new data file's name lives in data/. */
+static int sync_meta(struct lp_unionfs *fs)
+{
+  pthread_mutex_lock(&fs->lock);
+  int rc = sqlite3_wal_checkpoint_v2(fs->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  pthread_mutex_unlock(&fs->lock);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    return EIO;
+  return fsync(fs->data_fd) < 0 ? errno : 0;
+}
+
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
   struct handle *h = H(fi);
   int ret = 0;
-  if (h->fd >= 0)
-    ret = datasync ? fdatasync(h->fd) : fsync(h->fd);
-  fuse_reply_err(req, ret < 0 ? errno : 0);
+  if (h->fd >= 0 && (datasync ? fdatasync(h->fd) : fsync(h->fd)) < 0)
+    ret = errno;
+  if (ret == 0)
+    ret = sync_meta(FS(req));
+  fuse_reply_err(req, ret);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -1350,6 +1364,10 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
       return;
     }
   fi->fh = (uintptr_t)d;
+  /* Every change to a directory comes through the kernel, which then drops
+   * its cached listing itself. */
+  fi->cache_readdir = 1;
+  fi->keep_cache = 1;
   if (fuse_reply_open(req, fi) == -ENOENT)
     dlist_free(d);
 }
@@ -1421,8 +1439,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-  /* Directory changes are committed rows already. */
-  fuse_reply_err(req, 0);
+  fuse_reply_err(req, sync_meta(FS(req)));
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
