@@ -1,0 +1,264 @@
+/* The store's directory layout, SQLite connection, schema and statement cache. */
+#include "store/store_int.h"
+
+#include "util/fsutil.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Schema, version 1.
+ *
+ * layers: one row per fully ingested layer (diff_id unique, so two racing
+ *   ingests store it once).
+ * layer_entries: the entries of a layer in tar order (seq). kind is one of
+ *   'f' file, 'd' dir, 'l' symlink, 'h' hard link (link_target = target path
+ *   in this or a lower layer), 'c' 'b' 'p' devices and fifo, 'w' whiteout of
+ *   `path`, 'o' opaque marker on directory `path`. A layer entry is keyed by
+ *   its normalized full path: layer rows are only ever read whole and in
+ *   order to flatten, so the (parent, name) tree lives in tree_nodes.
+ * tree_nodes: the flattened tree (tree.h states the contract).
+ * images, image_layers, image_names, image_digests: image records.
+ * containers: container records (containers.c).
+ */
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+  "CREATE TABLE IF NOT EXISTS layers ("
+  "  id INTEGER PRIMARY KEY, diff_id TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,"
+  "  entries INTEGER NOT NULL, created INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS layer_entries ("
+  "  id INTEGER PRIMARY KEY, layer INTEGER NOT NULL REFERENCES layers(id) ON DELETE CASCADE,"
+  "  seq INTEGER NOT NULL, path BLOB NOT NULL, kind INTEGER NOT NULL, mode INTEGER NOT NULL,"
+  "  uid INTEGER NOT NULL, gid INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,"
+  "  rdev INTEGER NOT NULL DEFAULT 0, link_target BLOB, digest TEXT, inline_data BLOB, xattrs BLOB,"
+  "  UNIQUE(layer, seq));"
+  "CREATE INDEX IF NOT EXISTS layer_entries_digest ON layer_entries(digest) WHERE digest IS NOT NULL;"
+  "CREATE TABLE IF NOT EXISTS tree_nodes ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT, parent INTEGER, name BLOB NOT NULL,"
+  "  mode INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, size INTEGER NOT NULL,"
+  "  mtime_ns INTEGER NOT NULL, rdev INTEGER NOT NULL DEFAULT 0, nlink INTEGER NOT NULL,"
+  "  link_target BLOB, hardlink_of INTEGER, digest TEXT, inline_data BLOB, xattrs BLOB,"
+  "  tree INTEGER NOT NULL DEFAULT 0, UNIQUE(parent, name));"
+  "CREATE INDEX IF NOT EXISTS tree_nodes_tree ON tree_nodes(tree);"
+  "CREATE INDEX IF NOT EXISTS tree_nodes_parent_id ON tree_nodes(parent, id);"
+  "CREATE TABLE IF NOT EXISTS images ("
+  "  id TEXT PRIMARY KEY, manifest_digest TEXT, manifest_json TEXT, config_json TEXT,"
+  "  created INTEGER NOT NULL, size INTEGER NOT NULL, root_node INTEGER REFERENCES tree_nodes(id));"
+  "CREATE TABLE IF NOT EXISTS image_layers ("
+  "  image TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+  "  layer INTEGER NOT NULL REFERENCES layers(id), PRIMARY KEY(image, idx));"
+  "CREATE INDEX IF NOT EXISTS image_layers_layer ON image_layers(layer);"
+  "CREATE TABLE IF NOT EXISTS image_names ("
+  "  name TEXT PRIMARY KEY, image TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, created INTEGER);"
+  "CREATE INDEX IF NOT EXISTS image_names_image ON image_names(image);"
+  "CREATE TABLE IF NOT EXISTS image_digests ("
+  "  repo_digest TEXT PRIMARY KEY, image TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+  "CREATE INDEX IF NOT EXISTS image_digests_image ON image_digests(image);"
+  "CREATE TABLE IF NOT EXISTS containers ("
+  "  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, image TEXT NOT NULL, created INTEGER NOT NULL,"
+  "  config_json TEXT, status TEXT NOT NULL DEFAULT 'created', pid INTEGER NOT NULL DEFAULT 0,"
+  "  pid_start INTEGER NOT NULL DEFAULT 0, exit_code INTEGER NOT NULL DEFAULT 0,"
+  "  started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX IF NOT EXISTS containers_image ON containers(image);"
+  "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');";
+
+int lp_db_error(struct lp_store *s, lp_error_t *err, const char *what)
+{
+  return lp_error(err, 0, "store database: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *lp_db_stmt(struct lp_store *s, const char *sql, lp_error_t *err)
+{
+  for (size_t i = 0; i < s->nstmts; i++)
+    if (s->stmts[i].sql == sql)
+      {
+        sqlite3_reset(s->stmts[i].st);
+        sqlite3_clear_bindings(s->stmts[i].st);
+        return s->stmts[i].st;
+      }
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+    {
+      lp_db_error(s, err, "prepare");
+      return NULL;
+    }
+  s->stmts = xreallocarray(s->stmts, s->nstmts + 1, sizeof *s->stmts);
+  s->stmts[s->nstmts].sql = sql;
+  s->stmts[s->nstmts].st = st;
+  s->nstmts++;
+  return st;
+}
+
+int lp_db_exec(struct lp_store *s, const char *sql, lp_error_t *err)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      lp_error(err, 0, "store database: %s", msg ? msg : sqlite3_errmsg(s->db));
+      sqlite3_free(msg);
+      return -1;
+    }
+  return 0;
+}
+
+int lp_db_begin(struct lp_store *s, lp_error_t *err)
+{
+  return lp_db_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int lp_db_commit(struct lp_store *s, lp_error_t *err)
+{
+  if (lp_db_exec(s, "COMMIT", err) < 0)
+    {
+      lp_db_rollback(s);
+      return -1;
+    }
+  return 0;
+}
+
+void lp_db_rollback(struct lp_store *s)
+{
+  if (!sqlite3_get_autocommit(s->db))
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int lp_db_step_done(struct lp_store *s, sqlite3_stmt *st, lp_error_t *err, const char *what)
+{
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      lp_db_error(s, err, what);
+      sqlite3_reset(st);
+      return -1;
+    }
+  sqlite3_reset(st);
+  return 0;
+}
+
+char *lp_db_col_strdup(sqlite3_stmt *st, int col)
+{
+  const unsigned char *t = sqlite3_column_text(st, col);
+  return t ? xstrdup((const char *) t) : NULL;
+}
+
+int lp_store_lock(struct lp_store *s, int exclusive, lp_error_t *err)
+{
+  int fd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return lp_error(err, errno, "open store lock `%s/lock`", s->home);
+  while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      int saved = errno;
+      close(fd);
+      return lp_error(err, saved, "lock store `%s`", s->home);
+    }
+  return fd;
+}
+
+static int open_subdir(int dirfd, const char *home, const char *name, lp_error_t *err)
+{
+  if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+    return lp_error(err, errno, "create `%s/%s`", home, name);
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return lp_error(err, errno, "open `%s/%s`", home, name);
+  return fd;
+}
+
+int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
+{
+  cleanup_free char *dbpath = xasprintf("%s/store.db", home);
+  struct lp_store *s = xzalloc(sizeof *s);
+  s->home = xstrdup(home);
+  s->dirfd = s->objects_fd = s->tmp_fd = -1;
+  strbuf_init(&s->node_name, 0);
+  strbuf_init(&s->node_link, 0);
+  strbuf_init(&s->node_inline, 0);
+  strbuf_init(&s->node_xattrs, 0);
+
+  if (lp_mkdir_p_at(AT_FDCWD, home, 0700, err) < 0)
+    goto fail;
+  s->dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->dirfd < 0)
+    {
+      lp_error(err, errno, "open store `%s`", home);
+      goto fail;
+    }
+  if ((s->objects_fd = open_subdir(s->dirfd, home, "objects", err)) < 0
+      || (s->tmp_fd = open_subdir(s->dirfd, home, "tmp", err)) < 0)
+    goto fail;
+  if (mkdirat(s->dirfd, "containers", 0700) < 0 && errno != EEXIST)
+    {
+      lp_error(err, errno, "create `%s/containers`", home);
+      goto fail;
+    }
+
+  if (sqlite3_open_v2(dbpath, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
+      != SQLITE_OK)
+    {
+      lp_error(err, 0, "open store database `%s`: %s", dbpath, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+      goto fail;
+    }
+  sqlite3_busy_timeout(s->db, 10000);
+  sqlite3_extended_result_codes(s->db, 1);
+  if (lp_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0)
+    goto fail;
+  /* Schema creation takes the write lock, so racing first opens are safe. */
+  if (lp_db_begin(s, err) < 0)
+    goto fail;
+  if (lp_db_exec(s, schema, err) < 0)
+    {
+      lp_db_rollback(s);
+      goto fail;
+    }
+  if (lp_db_commit(s, err) < 0)
+    goto fail;
+  *out = s;
+  return 0;
+
+fail:
+  lp_error_wrap(err, "open store `%s`", home);
+  lp_store_close(s);
+  return -1;
+}
+
+void lp_store_close(struct lp_store *s)
+{
+  if (!s)
+    return;
+  for (size_t i = 0; i < s->nstmts; i++)
+    sqlite3_finalize(s->stmts[i].st);
+  free(s->stmts);
+  if (s->db)
+    sqlite3_close(s->db);
+  if (s->dirfd >= 0)
+    close(s->dirfd);
+  if (s->objects_fd >= 0)
+    close(s->objects_fd);
+  if (s->tmp_fd >= 0)
+    close(s->tmp_fd);
+  strbuf_release(&s->node_name);
+  strbuf_release(&s->node_link);
+  strbuf_release(&s->node_inline);
+  strbuf_release(&s->node_xattrs);
+  free(s->home);
+  free(s);
+}
+
+const char *lp_store_home(struct lp_store *s)
+{
+  return s->home;
+}
+
+int lp_store_dirfd(struct lp_store *s)
+{
+  return s->dirfd;
+}

@@ -1,0 +1,65 @@
+/*
+ * store_int: what the store's files share and nobody else needs.
+ *
+ * struct lp_store is one SQLite connection plus directory fds of the home.
+ * lp_db_stmt() returns a cached prepared statement, reset and unbound, keyed
+ * by its SQL text (statements are static strings, so the cache is small and
+ * lives as long as the connection).
+ */
+#ifndef LILIPOD_STORE_INT_H
+#define LILIPOD_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/strbuf.h"
+
+struct lp_stmt_cache
+{
+  const char *sql;
+  sqlite3_stmt *st;
+};
+
+struct lp_store
+{
+  char *home;
+  int dirfd;     /* $home */
+  int objects_fd; /* $home/objects */
+  int tmp_fd;     /* $home/tmp */
+  sqlite3 *db;
+  struct lp_stmt_cache *stmts;
+  size_t nstmts;
+  /* Buffers behind the pointers of struct lp_tree_node. */
+  struct strbuf node_name, node_link, node_inline, node_xattrs;
+};
+
+sqlite3_stmt *lp_db_stmt(struct lp_store *s, const char *sql, lp_error_t *err);
+int lp_db_exec(struct lp_store *s, const char *sql, lp_error_t *err);
+int lp_db_error(struct lp_store *s, lp_error_t *err, const char *what);
+/* BEGIN IMMEDIATE (waits busy_timeout for other writers). */
+int lp_db_begin(struct lp_store *s, lp_error_t *err);
+int lp_db_commit(struct lp_store *s, lp_error_t *err);
+void lp_db_rollback(struct lp_store *s);
+/* Step a statement that returns no rows (SQLITE_DONE expected). */
+int lp_db_step_done(struct lp_store *s, sqlite3_stmt *st, lp_error_t *err, const char *what);
+
+/* The store lock file: LOCK_SH for ingest/commit, LOCK_EX for gc. Returns
+ * a new fd holding the lock, or -1. */
+int lp_store_lock(struct lp_store *s, int exclusive, lp_error_t *err);
+
+/* objects.c */
+/* A temp file in tmp/ for new content; returns fd and its name (new string). */
+int lp_object_tmp(struct lp_store *s, char **name, lp_error_t *err);
+/* fsync tmp and move it to objects/<hex[0:2]>/<hex[2:]> unless present. */
+int lp_object_commit_tmp(struct lp_store *s, int fd, const char *tmpname, const char *hex, lp_error_t *err);
+void lp_sha256_hex(const unsigned char digest[32], char out[65]);
+
+/* flatten.c: build the flattened tree of layers (layer row ids, bottom to
+ * top) inside the caller's transaction; returns the root node id. */
+int lp_flatten(struct lp_store *s, const int64_t *layer_ids, size_t n, int64_t *root, lp_error_t *err);
+
+/* Column helpers. */
+char *lp_db_col_strdup(sqlite3_stmt *st, int col); /* NULL stays NULL */
+
+#endif
