@@ -29,6 +29,7 @@
 
 static char *tmp;
 
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sh(const char *fmt, ...)
 {
   va_list ap;
