@@ -28,6 +28,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_internal_exec,
   &lp_cmd_internal_tree,
   &lp_cmd_internal_gc,
+  &lp_cmd_internal_unionfs,
   NULL,
 };
 

@@ -24,5 +24,6 @@ extern const struct lp_command lp_cmd_internal_launch;
 extern const struct lp_command lp_cmd_internal_exec;
 extern const struct lp_command lp_cmd_internal_tree;
 extern const struct lp_command lp_cmd_internal_gc;
+extern const struct lp_command lp_cmd_internal_unionfs;
 
 #endif
