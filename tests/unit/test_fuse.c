@@ -1,6 +1,6 @@
 /* The union filesystem over a tree built by the store's real ingest: two
  * layers made by tar(1), the upper one deleting a file with a whiteout.
- * Needs root (it mounts, in a private mount namespace); skipped otherwise.
+ * Needs root (it mounts, in a private mount namespace); fails saying so otherwise.
  * The broader POSIX and union checks are tests/integration/fuse.bats. */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,7 +79,7 @@ static char *ingest_tar(struct lp_store *s, const char *path)
 static void test_union_over_ingested_image(void **state)
 {
   if (geteuid() != 0)
-    skip();
+    fail_msg("this test mounts FUSE in a private mount namespace and needs root: run it as root (ctest under ./scripts/test does)");
   char *src1 = xasprintf("%s/l1", tmp), *src2 = xasprintf("%s/l2", tmp);
   sh("mkdir -p %s/etc %s/usr/bin %s/doomed && echo 'root:x:0:0' > %s/etc/passwd"
      " && head -c 100000 /dev/urandom > %s/usr/bin/tool && ln %s/usr/bin/tool %s/usr/bin/tool2"
