@@ -5,23 +5,7 @@
 
 bats_require_minimum_version 1.5.0
 
-setup() {
-  ROOTFS="$BATS_TEST_TMPDIR/rootfs"
-  mkdir -p "$ROOTFS/bin" "$ROOTFS/etc" "$ROOTFS/tmp" "$ROOTFS/home/alice"
-  cp /bin/busybox "$ROOTFS/bin/busybox"
-  for app in $("$ROOTFS/bin/busybox" --list); do
-    [ "$app" = busybox ] || ln -s busybox "$ROOTFS/bin/$app"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:alice:/home/alice:/bin/sh\n' >"$ROOTFS/etc/passwd"
-  printf 'root:x:0:\nwheel:x:10:alice\nalice:x:1000:\n' >"$ROOTFS/etc/group"
-  chmod 1777 "$ROOTFS/tmp"
-  printf '#!/bin/sh\necho hi\n' >"$ROOTFS/bin/noexec"
-  chmod 0644 "$ROOTFS/bin/noexec"
-}
-
-launch() {
-  "$LILIPOD" __launch "$@"
-}
+load ../lib/runtime
 
 @test "container root by default, with the keep-id map for a rootless user" {
   run --separate-stderr launch "$ROOTFS" -- sh -c 'id -u; id -g; cat /proc/self/uid_map'
@@ -38,14 +22,6 @@ launch() {
     echo "got: $map"; echo "want: $expected"
     [ "$map" = "$expected" ]
   fi
-}
-
-@test "--userns private maps container root to the user" {
-  [ "$(id -u)" != 0 ] || skip "root needs no user namespace"
-  run --separate-stderr launch --userns private "$ROOTFS" -- sh -c 'cat /proc/self/uid_map; stat -c %u /bin/busybox'
-  [ "$status" -eq 0 ]
-  [ "$(echo "${lines[0]}" | awk '{print $1, $2, $3}')" = "0 $(id -u) 1" ]
-  [ "${lines[2]}" = 0 ]
 }
 
 @test "-u 1000 and -u alice run as that user with groups and HOME" {
@@ -245,7 +221,7 @@ launch() {
 }
 
 @test "a FUSE rootfs served from the launcher's namespace: the container pivots in its own" {
-  command -v fuse-overlayfs >/dev/null || skip "fuse-overlayfs is not installed"
+  command -v fuse-overlayfs >/dev/null || { echo "fuse-overlayfs is missing: install it (scripts/deps does)" >&2; false; }
   run --separate-stderr launch --fuse-overlay "$ROOTFS" -- sh -c 'echo written > /newfile; cat /newfile; awk "\$5==\"/\" {for (i=7;i<=NF;i++) if (\$i==\"-\") print \$(i+1)}" /proc/self/mountinfo; echo $$'
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = written ]
@@ -314,17 +290,3 @@ launch() {
   [[ "$output" == *"not found"* ]]
 }
 
-@test "a user without subordinate ids gets a single-id map and a warning" {
-  [ "$(id -u)" = 0 ] || skip "needs root to become a user without subordinate ids"
-  command -v setpriv >/dev/null || skip "setpriv is missing"
-  ! grep -q '^nobody:' /etc/subuid || skip "nobody has subordinate ids here"
-  dir=$(mktemp -d /tmp/lilipod-single.XXXXXX)
-  cp -a "$ROOTFS" "$dir/rootfs"
-  chown -R nobody "$dir"
-  run setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$dir" "$LILIPOD" __launch "$dir/rootfs" -- sh -c 'id -u; cat /proc/self/uid_map'
-  rm -rf "$dir"
-  [ "$status" -eq 0 ]
-  [[ "$output" == *"no subordinate ids for uid 65534"* ]]
-  printf '%s\n' "${lines[@]}" | grep -qx 0
-  [ "$(printf '%s\n' "${lines[@]}" | awk '{print $1, $2, $3}' | grep -cx '0 65534 1')" -eq 1 ]
-}
