@@ -5,6 +5,7 @@
  * Printf verbs; strconv.Quote; compact JSON.
  */
 #include "template_int.h"
+#include "../util/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -159,25 +160,6 @@ static long utf8_decode(const unsigned char *s, size_t n, size_t *w)
 		return -1;
 	*w = need + 1;
 	return r;
-}
-
-static void utf8_add(struct strbuf *sb, long r)
-{
-	if (r < 0x80) {
-		strbuf_addch(sb, (int)r);
-	} else if (r < 0x800) {
-		strbuf_addch(sb, (int)(0xc0 | (r >> 6)));
-		strbuf_addch(sb, (int)(0x80 | (r & 0x3f)));
-	} else if (r < 0x10000) {
-		strbuf_addch(sb, (int)(0xe0 | (r >> 12)));
-		strbuf_addch(sb, (int)(0x80 | ((r >> 6) & 0x3f)));
-		strbuf_addch(sb, (int)(0x80 | (r & 0x3f)));
-	} else {
-		strbuf_addch(sb, (int)(0xf0 | (r >> 18)));
-		strbuf_addch(sb, (int)(0x80 | ((r >> 12) & 0x3f)));
-		strbuf_addch(sb, (int)(0x80 | ((r >> 6) & 0x3f)));
-		strbuf_addch(sb, (int)(0x80 | (r & 0x3f)));
-	}
 }
 
 static size_t rune_count(const char *s, size_t n)
@@ -568,7 +550,7 @@ static void fmt_value(struct strbuf *sb, const struct fspec *fs,
 			fmt_int(sb, fs, v->i);
 			return;
 		case 'c':
-			utf8_add(&t, v->i >= 0 && v->i <= 0x10ffff &&
+			lp_utf8_add(&t, v->i >= 0 && v->i <= 0x10ffff &&
 				 !(v->i >= 0xd800 && v->i < 0xe000) ? (long)v->i : 0xfffd);
 			pad_add(sb, fs, t.buf, t.len, false);
 			strbuf_release(&t);
@@ -577,7 +559,7 @@ static void fmt_value(struct strbuf *sb, const struct fspec *fs,
 			long r = v->i >= 0 && v->i <= 0x10ffff &&
 				 !(v->i >= 0xd800 && v->i < 0xe000) ? (long)v->i : 0xfffd;
 			struct strbuf q = STRBUF_INIT;
-			utf8_add(&t, r);
+			lp_utf8_add(&t, r);
 			if (r == '\'') {
 				strbuf_adds(&q, "'\\''");
 			} else {
@@ -758,14 +740,14 @@ void tv_sprintf(struct strbuf *sb, const char *f, size_t flen,
 		}
 		if (argi >= nargs) {
 			strbuf_adds(sb, "%!");
-			utf8_add(sb, verb < 0 ? 0xfffd : verb);
+			lp_utf8_add(sb, verb < 0 ? 0xfffd : verb);
 			strbuf_adds(sb, "(MISSING)");
 			continue;
 		}
 		if (verb < 0 || verb > 0x7f || !strchr("vdsqxXtfFeEgGcobOU", (int)verb)) {
 			const struct tval *a = &args[argi++];
 			strbuf_adds(sb, "%!");
-			utf8_add(sb, verb < 0 ? 0xfffd : verb);
+			lp_utf8_add(sb, verb < 0 ? 0xfffd : verb);
 			strbuf_addch(sb, '(');
 			if (a->k == TV_NIL || a->k == TV_INVALID) {
 				strbuf_adds(sb, "<nil>");

@@ -7,6 +7,7 @@
  * preceded it, which is all the parser needs (to tell `(x).F` from `(x) .F`).
  */
 #include "template_int.h"
+#include "../util/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -151,25 +152,6 @@ static bool is_alnum_(char c)
 	       (unsigned char)c >= 0x80; /* Go allows Unicode letters */
 }
 
-static void utf8_put(struct strbuf *sb, unsigned long r)
-{
-	if (r < 0x80) {
-		strbuf_addch(sb, (int)r);
-	} else if (r < 0x800) {
-		strbuf_addch(sb, (int)(0xc0 | (r >> 6)));
-		strbuf_addch(sb, (int)(0x80 | (r & 0x3f)));
-	} else if (r < 0x10000) {
-		strbuf_addch(sb, (int)(0xe0 | (r >> 12)));
-		strbuf_addch(sb, (int)(0x80 | ((r >> 6) & 0x3f)));
-		strbuf_addch(sb, (int)(0x80 | (r & 0x3f)));
-	} else {
-		strbuf_addch(sb, (int)(0xf0 | (r >> 18)));
-		strbuf_addch(sb, (int)(0x80 | ((r >> 12) & 0x3f)));
-		strbuf_addch(sb, (int)(0x80 | ((r >> 6) & 0x3f)));
-		strbuf_addch(sb, (int)(0x80 | (r & 0x3f)));
-	}
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -229,7 +211,7 @@ static int unescape(const char *s, size_t n, char quote, struct strbuf *out)
 			} else {
 				if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000))
 					return -1;
-				utf8_put(out, v);
+				lp_utf8_add(out, v);
 			}
 			break;
 		}

@@ -74,6 +74,21 @@ int lp_db_error(struct lp_store *s, lp_error_t *err, const char *what)
   return lp_error(err, 0, "store database: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+int lp_db_exists(struct lp_store *s, const char *sql, const char *key, const char *what, lp_error_t *err)
+{
+  sqlite3_stmt *st = lp_db_stmt(s, sql, err);
+  if (!st)
+    return -1;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc == SQLITE_ROW)
+    return 1;
+  if (rc == SQLITE_DONE)
+    return 0;
+  return lp_db_error(s, err, what);
+}
+
 sqlite3_stmt *lp_db_stmt(struct lp_store *s, const char *sql, lp_error_t *err)
 {
   for (size_t i = 0; i < s->nstmts; i++)

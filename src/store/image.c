@@ -25,17 +25,7 @@ static bool valid_id(const char *id)
 
 static int image_exists(struct lp_store *s, const char *id, lp_error_t *err)
 {
-  sqlite3_stmt *st = lp_db_stmt(s, "SELECT 1 FROM images WHERE id = ?", err);
-  if (!st)
-    return -1;
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (rc == SQLITE_ROW)
-    return 1;
-  if (rc == SQLITE_DONE)
-    return 0;
-  return lp_db_error(s, err, "look up image");
+  return lp_db_exists(s, "SELECT 1 FROM images WHERE id = ?", id, "look up image", err);
 }
 
 static int set_name(struct lp_store *s, const char *id, const char *name, lp_error_t *err)

@@ -99,17 +99,7 @@ static bool valid_diff_id(const char *d)
 
 int lp_store_has_layer_err(struct lp_store *s, const char *diff_id, lp_error_t *err)
 {
-  sqlite3_stmt *st = lp_db_stmt(s, "SELECT 1 FROM layers WHERE diff_id = ?", err);
-  if (!st)
-    return -1;
-  sqlite3_bind_text(st, 1, diff_id, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (rc == SQLITE_ROW)
-    return 1;
-  if (rc == SQLITE_DONE)
-    return 0;
-  return lp_db_error(s, err, "look up layer");
+  return lp_db_exists(s, "SELECT 1 FROM layers WHERE diff_id = ?", diff_id, "look up layer", err);
 }
 
 int lp_store_has_layer(struct lp_store *s, const char *diff_id)
