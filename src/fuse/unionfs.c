@@ -1320,11 +1320,6 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
     fuse_reply_write(req, (size_t)n);
 }
 
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-  fuse_reply_err(req, 0);
-}
-
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   struct handle *h = H(fi);
@@ -1787,6 +1782,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
     }
   conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ);
   conn->want &= ~(unsigned)FUSE_CAP_HANDLE_KILLPRIV; /* the kernel clears set-id bits itself */
+  /* A symlink's target never changes: a new one is a new inode. */
+  conn->want |= conn->capable & FUSE_CAP_CACHE_SYMLINKS;
   conn->max_write = 1 << 20;
   conn->time_gran = 1;
 }
@@ -1810,7 +1807,10 @@ static const struct fuse_lowlevel_ops ops = {
   .create = op_create,
   .read = op_read,
   .write_buf = op_write_buf,
-  .flush = op_flush,
+  /* No flush: libfuse answers ENOSYS and the kernel stops sending it (two
+   * round trips per file created by a shell redirection). With the
+   * writeback cache the kernel still writes the dirty pages back at close
+   * and reports their errors. */
   .release = op_release,
   .fsync = op_fsync,
   .opendir = op_opendir,
