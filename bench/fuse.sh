@@ -34,7 +34,9 @@
 # Usage (root, after a build): bench/fuse.sh [REPS]   (default 3)
 # Env: LILIPOD (binary, default build/lilipod), FIXTURES (default
 # build/fixtures, built by tests/fixtures/build-images.sh if needed),
-# BENCH_FS (the file systems to run, default "ext4 overlay fuse-ovl lilipod").
+# BENCH_FS (the file systems to run, default "ext4 overlay fuse-ovl lilipod"),
+# LILIPOD_BEFORE (another lilipod binary, e.g. a build of main, run in the
+# same repetitions as "lp-before" over the same store: before/after in one run).
 # Not part of ctest. Needs: fuse-overlayfs, python3, GNU tar, dd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +44,10 @@ LILIPOD=$(realpath "${LILIPOD:-build/lilipod}")
 FIXTURES=$(realpath -m "${FIXTURES:-build/fixtures}")
 reps=${1:-3}
 read -r -a fslist <<<"${BENCH_FS:-ext4 overlay fuse-ovl lilipod}"
+if [ -n "${LILIPOD_BEFORE:-}" ]; then
+  LILIPOD_BEFORE=$(realpath "$LILIPOD_BEFORE")
+  fslist+=(lp-before)
+fi
 
 [ "$(id -u)" = 0 ] || { echo "bench/fuse.sh: run as root (drop_caches, overlay mounts)" >&2; exit 1; }
 for tool in fuse-overlayfs python3 tar dd mountpoint; do
@@ -122,8 +128,10 @@ mount_fs() {
     fuse-overlayfs -f -o "lowerdir=$work/l1:$work/l0,upperdir=$d/upper,workdir=$d/work" "$MNT" 2>"$d/err" &
     SRV_PID=$!
     ;;
-  lilipod)
-    "$LILIPOD" __unionfs --ready "$LILIPOD_HOME" "$ROOT" "$d/upper" "$MNT" >"$d/out" 2>"$d/err" &
+  lilipod | lp-before)
+    local bin=$LILIPOD
+    if [ "$fs" = lp-before ]; then bin=$LILIPOD_BEFORE; fi
+    "$bin" __unionfs --ready "$LILIPOD_HOME" "$ROOT" "$d/upper" "$MNT" >"$d/out" 2>"$d/err" &
     SRV_PID=$!
     ;;
   esac
@@ -180,8 +188,9 @@ rows = [l.split() for l in open(sys.argv[1])]
 data = {}
 for fs, op, v in rows:
     data.setdefault(op, {}).setdefault(fs, []).append(float(v))
-fss = [f for f in ("ext4", "overlay", "fuse-ovl", "lilipod") if any(f in d for d in data.values())]
+fss = [f for f in ("ext4", "overlay", "fuse-ovl", "lp-before", "lilipod") if any(f in d for d in data.values())]
 print(f"medians of {sys.argv[2]} repetition(s), seconds; ratios are lilipod / overlay and lilipod / fuse-ovl")
+print("(< 1: lilipod is faster; lp-before is LILIPOD_BEFORE, the binary before the change under test)")
 print("%-13s" % "op" + "".join("%10s" % f for f in fss) + "%11s%11s" % ("lp/ovl", "lp/fovl"))
 for op, d in data.items():
     if op.startswith("mem-"):

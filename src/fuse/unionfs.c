@@ -1224,7 +1224,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
   int fd = -1;
   pthread_mutex_lock(&fs->lock);
   int ret = new_node(req, parent, name, S_IFREG | (mode & 07777), 0, NULL, &ino, &fd);
-  if (ret == 0)
+  /* new_node's fd is O_RDWR, what open_data gives with the writeback cache
+   * unless a flag must be on the open file itself. */
+  if (ret == 0 && !(fs->writeback && !(fi->flags & (O_SYNC | O_DSYNC | O_NOATIME | O_DIRECT))))
     {
       close(fd);
       fd = open_data(fs, ino, fi->flags);
