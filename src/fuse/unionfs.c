@@ -1,8 +1,9 @@
 /* unionfs: the FUSE low-level server of a container rootfs (see unionfs.h).
  *
- * One mutex guards both databases and the lookup-count table; data I/O on
- * file handles (read, write, fsync, fallocate, copy_file_range) runs outside
- * it, on the fd the handle holds, so the multithreaded loop overlaps it. */
+ * One mutex guards both databases, the lookup-count table and the listing
+ * cache; data I/O on file handles (read, write, fsync, fallocate,
+ * copy_file_range) runs outside it, on the fd the handle holds, so the
+ * multithreaded loop overlaps it. */
 #include "unionfs.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@
 #define LOWER_ONE_ALIAS (UPPER_BASE - 1) /* where a non-root lower id 1 goes */
 #define TIMEOUT 86400.0 /* every change goes through us: the kernel may cache */
 #define NL_BUCKETS 65536
+#define DCACHE_BITS 6
 
 enum
 {
@@ -104,6 +106,7 @@ struct lp_unionfs
   char *mountpoint;
   int mounted;
   struct nl_entry **nl; /* kernel lookup counts, for removing unlinked inodes at forget */
+  struct dcache_slot *dcache; /* listings being read (see op_opendir) */
 };
 
 /* What we present for one inode. */
@@ -143,6 +146,12 @@ struct dlist
 {
   struct dlist_entry *v;
   size_t n, cap;
+};
+
+struct dcache_slot
+{
+  uint64_t ino;
+  struct dlist *d;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -1215,7 +1224,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
   int fd = -1;
   pthread_mutex_lock(&fs->lock);
   int ret = new_node(req, parent, name, S_IFREG | (mode & 07777), 0, NULL, &ino, &fd);
-  if (ret == 0)
+  /* new_node's fd is O_RDWR, what open_data gives with the writeback cache
+   * unless a flag must be on the open file itself. */
+  if (ret == 0 && !(fs->writeback && !(fi->flags & (O_SYNC | O_DSYNC | O_NOATIME | O_DIRECT))))
     {
       close(fd);
       fd = open_data(fs, ino, fi->flags);
@@ -1311,11 +1322,6 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
     fuse_reply_write(req, (size_t)n);
 }
 
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-  fuse_reply_err(req, 0);
-}
-
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   struct handle *h = H(fi);
@@ -1351,43 +1357,70 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
   fuse_reply_err(req, ret);
 }
 
+/* Directories are never opened on our side: opendir answers ENOSYS, so the
+ * kernel stops sending opendir and releasedir (two round trips per directory
+ * per open) and caches every directory's listing itself (FOPEN_CACHE_DIR is
+ * its default then). readdir comes with no handle: offsets are positions in
+ * the merged listing, which is built at offset 0 and kept in a small cache
+ * slot until the end of the listing is sent (or the slot is needed for
+ * another directory, which then only costs a rebuild). */
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-  struct lp_unionfs *fs = FS(req);
+  fuse_reply_err(req, ENOSYS);
+}
+
+/* The listing of dir for a readdir at off (lock held); NULL if dir vanished. */
+static struct dlist *dcache_get(struct lp_unionfs *fs, uint64_t dir, off_t off, int *ret)
+{
+  struct dcache_slot *slot = &fs->dcache[(dir * 0x9E3779B97F4A7C15ULL) >> (64 - DCACHE_BITS)];
+  *ret = 0;
+  if (slot->d && slot->ino == dir && off != 0)
+    return slot->d;
   struct ent e;
-  struct dlist *d = xzalloc(sizeof *d);
-  pthread_mutex_lock(&fs->lock);
-  int ret = get_ent(fs, ino, &e);
-  if (ret == 0 && !S_ISDIR(e.mode))
-    ret = -ENOTDIR;
-  if (ret == 0)
-    list_dir(fs, ino, d);
-  pthread_mutex_unlock(&fs->lock);
-  if (ret < 0)
+  if ((*ret = get_ent(fs, dir, &e)) < 0)
+    return NULL;
+  if (!S_ISDIR(e.mode))
     {
-      dlist_free(d);
-      fuse_reply_err(req, -ret);
-      return;
+      *ret = -ENOTDIR;
+      return NULL;
     }
-  fi->fh = (uintptr_t)d;
-  /* Every change to a directory comes through the kernel, which then drops
-   * its cached listing itself. */
-  fi->cache_readdir = 1;
-  fi->keep_cache = 1;
-  if (fuse_reply_open(req, fi) == -ENOENT)
-    dlist_free(d);
+  struct dlist *d = xzalloc(sizeof *d);
+  list_dir(fs, dir, d);
+  if (slot->d)
+    dlist_free(slot->d);
+  slot->ino = dir;
+  slot->d = d;
+  return d;
+}
+
+static void dcache_drop(struct lp_unionfs *fs, uint64_t dir)
+{
+  struct dcache_slot *slot = &fs->dcache[(dir * 0x9E3779B97F4A7C15ULL) >> (64 - DCACHE_BITS)];
+  if (slot->d && slot->ino == dir)
+    {
+      dlist_free(slot->d);
+      slot->d = NULL;
+    }
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, int plus)
 {
   struct lp_unionfs *fs = FS(req);
-  struct dlist *d = (struct dlist *)(uintptr_t)fi->fh;
   char *buf = xmalloc(size);
   size_t used = 0;
+  int ret;
+  pthread_mutex_lock(&fs->lock);
+  struct dlist *d = dcache_get(fs, ino, off, &ret);
+  if (!d)
+    {
+      pthread_mutex_unlock(&fs->lock);
+      free(buf);
+      fuse_reply_err(req, -ret);
+      return;
+    }
   /* Offsets: 1 = ".", 2 = "..", 3 + i = entry i. */
-  if (plus)
-    pthread_mutex_lock(&fs->lock);
-  for (size_t i = (size_t)off; i < d->n + 2; i++)
+  size_t i;
+  for (i = (size_t)off; i < d->n + 2; i++)
     {
       const char *name = i == 0 ? "." : i == 1 ? ".." : d->v[i - 2].name;
       uint64_t eino = i == 0 ? ino : i == 1 ? FUSE_ROOT_ID : d->v[i - 2].ino; /* ".." needs some nonzero number */
@@ -1412,7 +1445,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
               ep.attr_timeout = ep.entry_timeout = TIMEOUT;
             }
           else
-            continue; /* vanished since opendir */
+            continue; /* vanished since the listing was made */
           n = fuse_add_direntry_plus(req, buf + used, size - used, name, &ep, (off_t)i + 1);
           if (n <= size - used && ep.ino)
             nl_inc(fs, eino);
@@ -1421,8 +1454,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
         break;
       used += n;
     }
-  if (plus)
-    pthread_mutex_unlock(&fs->lock);
+  if (i >= d->n + 2)
+    dcache_drop(fs, ino); /* the kernel has it all now */
+  pthread_mutex_unlock(&fs->lock);
   fuse_reply_buf(req, buf, used);
   free(buf);
 }
@@ -1435,12 +1469,6 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
   do_readdir(req, ino, size, off, fi, 1);
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-  dlist_free((struct dlist *)(uintptr_t)fi->fh);
-  fuse_reply_err(req, 0);
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
@@ -1756,6 +1784,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
     }
   conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ);
   conn->want &= ~(unsigned)FUSE_CAP_HANDLE_KILLPRIV; /* the kernel clears set-id bits itself */
+  /* A symlink's target never changes: a new one is a new inode. */
+  conn->want |= conn->capable & FUSE_CAP_CACHE_SYMLINKS;
   conn->max_write = 1 << 20;
   conn->time_gran = 1;
 }
@@ -1779,13 +1809,15 @@ static const struct fuse_lowlevel_ops ops = {
   .create = op_create,
   .read = op_read,
   .write_buf = op_write_buf,
-  .flush = op_flush,
+  /* No flush: libfuse answers ENOSYS and the kernel stops sending it (two
+   * round trips per file created by a shell redirection). With the
+   * writeback cache the kernel still writes the dirty pages back at close
+   * and reports their errors. */
   .release = op_release,
   .fsync = op_fsync,
   .opendir = op_opendir,
   .readdir = op_readdir,
   .readdirplus = op_readdirplus,
-  .releasedir = op_releasedir,
   .fsyncdir = op_fsyncdir,
   .statfs = op_statfs,
   .setxattr = op_setxattr,
@@ -1880,6 +1912,13 @@ static void fs_free(struct lp_unionfs *fs)
           }
       free(fs->nl);
     }
+  if (fs->dcache)
+    {
+      for (size_t i = 0; i < 1u << DCACHE_BITS; i++)
+        if (fs->dcache[i].d)
+          dlist_free(fs->dcache[i].d);
+      free(fs->dcache);
+    }
   pthread_mutex_destroy(&fs->lock);
   free(fs->mountpoint);
   free(fs);
@@ -1894,6 +1933,7 @@ int lp_unionfs_mount(const struct lp_unionfs_config *cfg, struct lp_unionfs **ou
   fs->upper_fd = fs->data_fd = -1;
   pthread_mutex_init(&fs->lock, NULL);
   fs->nl = xcalloc(NL_BUCKETS, sizeof *fs->nl);
+  fs->dcache = xcalloc(1u << DCACHE_BITS, sizeof *fs->dcache);
   fs->lower_root = cfg->lower_root;
   fs->mountpoint = xstrdup(cfg->mountpoint);
   if (cfg->lower_root)
