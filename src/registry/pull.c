@@ -1,5 +1,6 @@
 /* Pull: resolve, fetch manifest and config, stream layers into the store. */
 #include "pull.h"
+#include "../util/progress.h"
 #include "digest.h"
 #include "manifest.h"
 #include "reference.h"
@@ -108,6 +109,8 @@ struct layer_job
   enum lp_compression comp;
   bool skipped;
   lp_error_t err;
+  struct lp_progress *bars; /* NULL unless stderr is a terminal */
+  int bar;
 };
 
 struct layer_sink
@@ -208,6 +211,7 @@ static int layer_sink_fn(void *ctx, const void *buf, size_t len, lp_error_t *err
   if (ls->size < half && ls->size + len >= half)
     lp_fault("pull.mid-blob");
   ls->size += len;
+  lp_progress_set(ls->job->bars, ls->job->bar, ls->size);
   lp_sha256_update(&ls->sha, buf, len);
   decompress(ls, buf, len);
   return 0;
@@ -353,7 +357,10 @@ static void *worker(void *arg)
           pthread_mutex_unlock(&p->lock);
           break;
         }
-      say(p->opts, p->progress, "Copying blob %s done", short_digest(job->desc->digest));
+      if (job->bars)
+        lp_progress_finish(job->bars, job->bar, "done");
+      else
+        say(p->opts, p->progress, "Copying blob %s done", short_digest(job->desc->digest));
     }
   lp_store_close(store);
   return NULL;
@@ -439,6 +446,7 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
   size_t ndiff = 0;
   cJSON *config = NULL;
   struct lp_store *store = NULL;
+  struct lp_progress *bars = o->quiet ? NULL : lp_progress_new(progress);
   int rc = -1;
   char top_digest[72], img_digest[72], cfg_digest[72];
 
@@ -557,11 +565,22 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
       if (has < 0)
         goto out;
       jobs[i].skipped = has == 1;
-      if (jobs[i].skipped)
+      if (bars)
+        {
+          char label[64];
+          snprintf(label, sizeof label, "Copying blob %s", short_digest(m->layers[i].digest));
+          jobs[i].bars = bars;
+          jobs[i].bar = lp_progress_add(bars, label, (uint64_t) m->layers[i].size);
+          if (jobs[i].skipped)
+            lp_progress_finish(bars, jobs[i].bar, "skipped: already exists");
+        }
+      else if (jobs[i].skipped)
         say(o, progress, "Copying blob %s skipped: already exists", short_digest(m->layers[i].digest));
     }
   if (fetch_layers(c, o, home, progress, jobs, ndiff, err) < 0)
     goto out;
+  lp_progress_free(bars);
+  bars = NULL;
   say(o, progress, "Copying config %s done", short_digest(m->config.digest));
   say(o, progress, "Writing manifest to image destination");
 
@@ -595,6 +614,7 @@ out:
     free(diff_ids[i]);
   free(diff_ids);
   free(jobs);
+  lp_progress_free(bars);
   lp_manifest_free(&top);
   lp_manifest_free(&img);
   lp_response_free(&mresp);

@@ -382,3 +382,16 @@ teardown() {
   [[ "$stderr" == *"Error: copying blob sha256:"* ]]
   [ -z "$output" ]
 }
+
+@test "progress bars are drawn on a terminal, never into a pipe" {
+  command -v script >/dev/null || { echo "script is missing: install bsdutils (scripts/deps does)" >&2; false; }
+  ref="$LILIPOD_TEST_REG_PLAIN/multilayer"
+  script -qec "'$LILIPOD' pull --tls-verify=false $ref" /dev/null >"$BATS_TEST_TMPDIR/tty.out"
+  grep -q $'Copying blob [0-9a-f]\{12\} \[[=>-]*\] .*B / .*B' "$BATS_TEST_TMPDIR/tty.out"
+  grep -q $'\033\[K' "$BATS_TEST_TMPDIR/tty.out"
+  [ "$(grep -c 'done' "$BATS_TEST_TMPDIR/tty.out")" -ge 1 ]
+  run --separate-stderr lilipod pull --tls-verify=false "$ref"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *$'\033'* ]]
+  [[ "$stderr" == *"skipped: already exists"* ]]
+}
