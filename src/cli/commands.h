@@ -22,5 +22,6 @@ extern const struct lp_command lp_cmd_untag;
 extern const struct lp_command lp_cmd_internal_import_layout;
 extern const struct lp_command lp_cmd_internal_launch;
 extern const struct lp_command lp_cmd_internal_exec;
+extern const struct lp_command lp_cmd_internal_unionfs;
 
 #endif
