@@ -23,13 +23,10 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_version,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
-<<<<<<< HEAD
   &lp_cmd_internal_import_layout,
   &lp_cmd_internal_launch,
   &lp_cmd_internal_exec,
-=======
   &lp_cmd_internal_unionfs,
->>>>>>> fuse
   NULL,
 };
 
