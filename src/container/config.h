@@ -154,8 +154,9 @@ struct lp_ctr_spec
 {
   struct lp_runtime_spec spec;
   struct lp_mount *mounts;
+  char **mount_data; /* tmpfs data strings, one per mount (or NULL) */
+  size_t nmounts;
   gid_t *groups;
-  char *genfiles_dir;
 };
 int lp_ctr_config_spec(const struct lp_ctr_config *c, const char *rootfs, const char *genfiles_dir,
                        struct lp_ctr_spec *out, lp_error_t *err);
@@ -179,6 +180,6 @@ struct lp_ctr_log_entry
 /* Parse one line (without its '\n'). 0 or -1 when malformed. */
 int lp_ctr_log_parse(const char *line, size_t len, struct lp_ctr_log_entry *e);
 /* Format a unix ns time as "2026-12-04T10:11:12.123456789+00:00". */
-void lp_ctr_log_time(int64_t ns, char out[40]);
+void lp_ctr_log_time(int64_t ns, char out[64]);
 
 #endif
