@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,8 @@ int lp_ctr_state_refresh(struct lp_store *s, struct lp_container_info *c, lp_err
     return -1;
   if (strcmp(c->status, "running") != 0)
     return 0;
+  if (lp_proc_alive((pid_t)c->pid, c->pid_start))
+    kill((pid_t)c->pid, SIGKILL); /* nobody supervises it any more */
   lp_ctr_reason_write(s, c->id, "supervisor died");
   return lp_ctr_set_state(s, c, "exited", 0, 137, err);
 }
