@@ -32,7 +32,7 @@ static int run(struct lp_args *args)
       lp_error_free(&err);
       return LP_EXIT_ERROR;
     }
-  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), false, true, kill_one);
+  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), false, true, 0, kill_one);
 }
 
 const struct lp_command lp_cmd_kill = {

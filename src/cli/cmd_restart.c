@@ -22,7 +22,7 @@ static int restart_one(struct lp_store *s, struct lp_container_info *c, struct l
 
 static int run(struct lp_args *args)
 {
-  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), false, true, restart_one);
+  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), false, true, 0, restart_one);
 }
 
 const struct lp_command lp_cmd_restart = {

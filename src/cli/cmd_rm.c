@@ -42,7 +42,7 @@ static int rm_one(struct lp_store *s, struct lp_container_info *c, struct lp_arg
 static int run(struct lp_args *args)
 {
   bool force = lp_args_bool(args, "force");
-  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), force || lp_args_bool(args, "ignore"), true, rm_one);
+  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), force || lp_args_bool(args, "ignore"), true, 1, rm_one);
 }
 
 const struct lp_command lp_cmd_rm = {

@@ -32,7 +32,7 @@ static int run(struct lp_args *args)
 {
   bool attach = lp_args_bool(args, "attach"), inter = lp_args_bool(args, "interactive");
   if (!attach && !inter)
-    return lp_cli_ctr_each(args, lp_args_bool(args, "all"), false, true, start_one);
+    return lp_cli_ctr_each(args, lp_args_bool(args, "all"), false, true, 0, start_one);
   lp_error_t err = NULL;
   struct lp_store *s = NULL;
   struct lp_container_info *c = NULL;

@@ -22,7 +22,7 @@ static int stop_one(struct lp_store *s, struct lp_container_info *c, struct lp_a
 
 static int run(struct lp_args *args)
 {
-  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), lp_args_bool(args, "ignore"), true, stop_one);
+  return lp_cli_ctr_each(args, lp_args_bool(args, "all"), lp_args_bool(args, "ignore"), true, 0, stop_one);
 }
 
 const struct lp_command lp_cmd_stop = {

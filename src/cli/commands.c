@@ -35,6 +35,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_internal_launch,
   &lp_cmd_internal_exec,
   &lp_cmd_internal_unionfs,
+  &lp_cmd_internal_supervise,
   NULL,
 };
 

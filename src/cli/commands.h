@@ -18,6 +18,7 @@ extern const struct lp_command lp_cmd_restart;
 extern const struct lp_command lp_cmd_kill;
 extern const struct lp_command lp_cmd_wait;
 extern const struct lp_command lp_cmd_rm;
+extern const struct lp_command lp_cmd_internal_supervise;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;

@@ -24,7 +24,7 @@ static int one(struct lp_store *s, struct lp_container_info *c, const char *show
   return 0;
 }
 
-int lp_cli_ctr_each(struct lp_args *args, bool all, bool ignore_missing, bool print,
+int lp_cli_ctr_each(struct lp_args *args, bool all, bool ignore_missing, bool print, int missing_code,
                     int (*fn)(struct lp_store *s, struct lp_container_info *c, struct lp_args *args, lp_error_t *err))
 {
   lp_error_t err = NULL;
@@ -62,6 +62,8 @@ int lp_cli_ctr_each(struct lp_args *args, bool all, bool ignore_missing, bool pr
               lp_error_free(&err);
               continue;
             }
+          if (r == 0 && missing_code)
+            err->exit_code = missing_code;
           rc = lp_cli_ctr_fail(&err);
           continue;
         }

@@ -7,7 +7,7 @@
 #include "command.h"
 
 /* fn returns 0 or -1 with err. print: echo the name as given on success. */
-int lp_cli_ctr_each(struct lp_args *args, bool all, bool ignore_missing, bool print,
+int lp_cli_ctr_each(struct lp_args *args, bool all, bool ignore_missing, bool print, int missing_code,
                     int (*fn)(struct lp_store *s, struct lp_container_info *c, struct lp_args *args, lp_error_t *err));
 
 #endif

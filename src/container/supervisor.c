@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,6 +162,9 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
     {
       close(rp[0]);
       close(sock);
+      for (int i = 0; i < 3; i++)
+        if (stdio[i] >= 0)
+          close(stdio[i]);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
                                       .mountpoint = p->rootfs };
@@ -346,6 +350,13 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   if (h == 0)
     {
       close(sp[0]);
+      if (notify_fd >= 0)
+        close(notify_fd); /* the caller waits for its EOF */
+      /* S's ends: the container must see EOF when S closes its stdin. */
+      int mine[] = { logfd, outp[0], errp[0], inp[1] };
+      for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
+        if (mine[i] >= 0)
+          close(mine[i]);
       helper(&p, cfg, root, sp[1], stdio);
     }
   close(sp[1]);
@@ -505,6 +516,23 @@ out:
   return rc;
 }
 
+int lp_ctr_supervise_detached(struct lp_store *s, const char *id, int notify_fd)
+{
+  struct lp_container_info *c = NULL;
+  lp_error_t e = NULL;
+  if (lp_container_lookup(s, id, &c, &e) != 1)
+    {
+      cleanup_free char *t = xasprintf("E125 %s", e ? e->msg : "the container vanished");
+      notify(notify_fd, t);
+      lp_error_free(&e);
+      return 1;
+    }
+  int rc = supervise(s, c, NULL, notify_fd, &e);
+  lp_error_free(&e);
+  lp_container_info_free(c);
+  return rc < 0 ? 1 : 0;
+}
+
 int lp_ctr_run_attached(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_attach *a,
                         lp_error_t *err)
 {
@@ -533,6 +561,13 @@ int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *er
       pid_t c2 = fork();
       if (c2 != 0)
         _exit(c2 < 0);
+      /* Keep nothing of the caller's (a `$(lilipod start)` must see EOF):
+       * the notify pipe becomes fd 3, every other fd above 2 goes. */
+      int nfd = p[1] == 3 ? 3 : dup3(p[1], 3, O_CLOEXEC);
+      if (nfd < 0)
+        _exit(1);
+      syscall(SYS_close_range, 4U, ~0U, 0U);
+      p[1] = nfd;
       int null = open("/dev/null", O_RDWR | O_CLOEXEC);
       if (null >= 0)
         {
@@ -540,21 +575,16 @@ int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *er
           dup2(null, 1);
           dup2(null, 2);
         }
-      /* A connection of our own: the parent's stays untouched. */
-      struct lp_store *s2 = NULL;
-      struct lp_container_info *c2i = NULL;
-      lp_error_t e = NULL;
-      if (lp_store_open(home, &s2, &e) < 0 || lp_container_lookup(s2, id, &c2i, &e) != 1)
-        {
-          cleanup_free char *t = xasprintf("E125 %s", e ? e->msg : "container vanished");
-          notify(p[1], t);
-          _exit(1);
-        }
-      supervise(s2, c2i, NULL, p[1], &e);
-      lp_error_free(&e);
-      lp_container_info_free(c2i);
-      lp_store_close(s2);
-      _exit(0);
+      /* A fresh program: SQLite's per-process lock state must not be the
+       * parent's copy. The notify pipe is fd 3 (not close-on-exec). */
+      if (fcntl(3, F_SETFD, 0) < 0)
+        _exit(1);
+      setenv("LILIPOD_HOME", home, 1);
+      char *argv[] = { (char *)"lilipod", (char *)"__supervise", id, NULL };
+      execv("/proc/self/exe", argv);
+      cleanup_free char *t = xasprintf("E125 exec the supervisor: %s", strerror(errno));
+      notify(3, t);
+      _exit(1);
     }
   close(p[1]);
   while (waitpid(c1, NULL, 0) < 0 && errno == EINTR)

@@ -45,6 +45,9 @@ struct lp_ctr_attach
 
 /* Start c detached. Returns 0 once running. */
 int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *err);
+/* The hidden `__supervise ID` command (what lp_ctr_start execs, detached,
+ * with the notify pipe on notify_fd). Returns the process exit status. */
+int lp_ctr_supervise_detached(struct lp_store *s, const char *id, int notify_fd);
 /* Run c attached (see above). Returns the exit status (>= 0) or -1. */
 int lp_ctr_run_attached(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_attach *a,
                         lp_error_t *err);
