@@ -1271,10 +1271,16 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
   struct handle *h = H(fi);
   if (h->fd < 0)
     {
-      if ((size_t)off >= h->len)
-        fuse_reply_buf(req, NULL, 0);
-      else
-        fuse_reply_buf(req, h->data + off, size < h->len - (size_t)off ? size : h->len - (size_t)off);
+      /* Reply from a copy: once the kernel has the reply it may release the
+       * handle at once, on another thread, before writev() has returned
+       * here (sanitizers check the iovec after the call). Inline files are
+       * small. */
+      size_t n = (size_t)off >= h->len ? 0 : size < h->len - (size_t)off ? size : h->len - (size_t)off;
+      char *copy = n ? xmalloc(n) : NULL;
+      if (n)
+        memcpy(copy, h->data + off, n);
+      fuse_reply_buf(req, copy, n);
+      free(copy);
       return;
     }
   struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);

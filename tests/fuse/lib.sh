@@ -12,7 +12,7 @@ mount_union() {
   # The server lives in this mount namespace and keeps it alive: never leave
   # it behind when the script fails.
   trap 'rc=$?; kill -9 $SRV_PID 2>/dev/null || true; umount -l "'"$4"'" 2>/dev/null || true
-        if [ $rc != 0 ]; then tail -n 40 "$T/srv.err" >&2; fi; exit $rc' EXIT
+        if [ $rc != 0 ]; then cat "$T/srv.err" >&2; fi; exit $rc' EXIT
   for _ in $(seq 200); do
     if grep -q ready "$T/srv.out" 2>/dev/null; then return 0; fi
     kill -0 "$SRV_PID" 2>/dev/null || { cat "$T/srv.err" >&2; return 1; }
