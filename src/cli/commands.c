@@ -21,6 +21,14 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_tag,
   &lp_cmd_untag,
   &lp_cmd_version,
+  &lp_cmd_create,
+  &lp_cmd_run,
+  &lp_cmd_start,
+  &lp_cmd_stop,
+  &lp_cmd_restart,
+  &lp_cmd_kill,
+  &lp_cmd_wait,
+  &lp_cmd_rm,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
   &lp_cmd_internal_import_layout,
@@ -29,6 +37,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_internal_tree,
   &lp_cmd_internal_gc,
   &lp_cmd_internal_unionfs,
+  &lp_cmd_internal_supervise,
   NULL,
 };
 

@@ -10,6 +10,16 @@ extern const struct lp_command lp_cmd_login;
 extern const struct lp_command lp_cmd_logout;
 extern const struct lp_command lp_cmd_pull;
 extern const struct lp_command lp_cmd_version;
+extern const struct lp_command lp_cmd_create;
+extern const struct lp_command lp_cmd_run;
+extern const struct lp_command lp_cmd_start;
+extern const struct lp_command lp_cmd_stop;
+extern const struct lp_command lp_cmd_restart;
+extern const struct lp_command lp_cmd_kill;
+extern const struct lp_command lp_cmd_wait;
+extern const struct lp_command lp_cmd_rm;
+extern const struct lp_command lp_cmd_internal_supervise;
+
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
 extern const struct lp_command lp_cmd_image;

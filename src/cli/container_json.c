@@ -3,6 +3,8 @@
 
 #include "output.h"
 
+#include "../container/state.h"
+
 #include <string.h>
 #include "../util/xalloc.h"
 
@@ -13,6 +15,12 @@ int lp_container_inspect_json(struct lp_store *s, const char *ref, cJSON **out, 
   int r = lp_container_lookup(s, ref, &c, err);
   if (r <= 0)
     return r;
+  /* The exact state: a dead supervisor reads as exited, not running. */
+  if (lp_ctr_state_refresh(s, c, err) < 0)
+    {
+      lp_container_info_free(c);
+      return -1;
+    }
   cJSON *o = cJSON_CreateObject();
   cleanup_free char *created = lp_time_rfc3339(c->created / 1000000000, (long) (c->created % 1000000000));
   cJSON_AddStringToObject(o, "Id", c->id);

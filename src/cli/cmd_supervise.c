@@ -1,0 +1,31 @@
+/* lilipod __supervise ID: a container's detached supervisor (see
+ * src/container/supervisor.h); started by start/run -d, never by hand. */
+#include "commands.h"
+#include "ctr_cli.h"
+#include "image_find.h"
+
+#include "../container/supervisor.h"
+
+static const struct lp_option options[] = { { NULL } };
+
+static int run(struct lp_args *args)
+{
+  lp_error_t err = NULL;
+  struct lp_store *s = NULL;
+  if (lp_cli_store_open(&s, &err) < 0)
+    return lp_cli_ctr_fail(&err);
+  int rc = lp_ctr_supervise_detached(s, args->argv[0], 3);
+  lp_store_close(s);
+  return rc;
+}
+
+const struct lp_command lp_cmd_internal_supervise = {
+  .name = "__supervise",
+  .usage = "ID",
+  .summary = "A container's supervisor (internal)",
+  .options = options,
+  .flags = LP_CMD_HIDDEN,
+  .min_args = 1,
+  .max_args = 1,
+  .run = run,
+};

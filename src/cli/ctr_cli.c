@@ -1,0 +1,182 @@
+/* ctr_cli: shared by the container commands (see ctr_cli.h). */
+#include "ctr_cli.h"
+
+#include "../container/config.h"
+#include "../container/supervisor.h"
+#include "../registry/pull.h"
+#include "../registry/client.h"
+#include "../util/xalloc.h"
+#include "image_find.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+int lp_cli_ctr_fail(lp_error_t *err)
+{
+  int code = *err && (*err)->exit_code ? (*err)->exit_code : LP_EXIT_ERROR;
+  lp_cli_print_error(*err);
+  lp_error_free(err);
+  return code;
+}
+
+int lp_cli_ctr_find(struct lp_store *s, const char *ref, struct lp_container_info **out, lp_error_t *err)
+{
+  int r = lp_container_lookup(s, ref, out, err);
+  if (r == 0)
+    lp_error(err, 0, "no container with name or ID \"%s\" found: no such container", ref);
+  return r;
+}
+
+static int name_taken(const char *name, void *ctx)
+{
+  struct lp_container_info *c = NULL;
+  lp_error_t e = NULL;
+  int r = lp_container_lookup(ctx, name, &c, &e);
+  lp_error_free(&e);
+  lp_container_info_free(c);
+  return r != 0;
+}
+
+static int find_or_pull(struct lp_store *s, struct lp_args *args, const char *ref, struct lp_image_info **img,
+                        char **matched, lp_error_t *err)
+{
+  const char *policy = lp_args_str(args, "pull");
+  if (!policy || !*policy)
+    policy = "missing";
+  if (strcmp(policy, "missing") && strcmp(policy, "always") && strcmp(policy, "never") && strcmp(policy, "newer"))
+    return lp_error(err, 0, "invalid pull policy \"%s\": want always, missing, never or newer", policy);
+  int r = strcmp(policy, "always") == 0 ? 0 : lp_cli_image_find(s, ref, img, matched, err);
+  if (r != 0)
+    return r;
+  if (strcmp(policy, "never") == 0)
+    return lp_error(err, 0, "%s: image not known", ref);
+  struct lp_registry_opts o;
+  memset(&o, 0, sizeof o);
+  o.tls_verify = lp_args_has(args, "tls-verify") ? (lp_args_bool(args, "tls-verify") ? 1 : 0) : -1;
+  o.authfile = lp_args_str(args, "authfile");
+  o.quiet = lp_args_bool(args, "quiet");
+  o.max_parallel = lp_pull_default_parallel();
+  o.retries = 3;
+  o.retry_delay_ms = 1000;
+  cleanup_free char *plat = NULL;
+  const char *platform = lp_args_str(args, "platform");
+  if (platform && *platform)
+    {
+      plat = xstrdup(platform);
+      char *arch = strchr(plat, '/');
+      if (!arch)
+        return lp_error(err, 0, "invalid platform `%s`: want OS/ARCH[/VARIANT]", platform);
+      *arch++ = '\0';
+      char *variant = strchr(arch, '/');
+      if (variant)
+        *variant++ = '\0';
+      o.platform_os = plat;
+      o.platform_arch = arch;
+      o.platform_variant = variant;
+    }
+  cleanup_free char *id = NULL;
+  if (lp_pull(ref, &o, o.quiet ? NULL : stderr, &id, err) < 0)
+    return -1;
+  r = lp_image_lookup(s, id, img, err);
+  if (r == 0)
+    return lp_error(err, 0, "%s: pulled image %s not found", ref, id);
+  return r;
+}
+
+int lp_cli_ctr_create(struct lp_store *s, struct lp_args *args, struct lp_container_info **out, lp_error_t *err)
+{
+  struct lp_image_info *img = NULL;
+  cleanup_free char *matched = NULL;
+  struct lp_ctr_config *cfg = NULL;
+  cleanup_free char *json = NULL, *dir = NULL, *id = NULL;
+  int rc = -1;
+  const char *ref = args->argv[0];
+
+  int r = find_or_pull(s, args, ref, &img, &matched, err);
+  if (r < 0)
+    goto out;
+  if (r == 0)
+    {
+      lp_error(err, 0, "%s: image not known", ref);
+      goto out;
+    }
+  const char *name = lp_args_str(args, "name");
+  if (name && *name && lp_args_bool(args, "replace"))
+    {
+      struct lp_container_info *old = NULL;
+      if (lp_container_lookup(s, name, &old, err) < 0)
+        goto out;
+      if (old)
+        {
+          int ok = lp_ctr_stop(s, old, 10, err) == 0 && lp_ctr_remove(s, old, err) == 0;
+          lp_container_info_free(old);
+          if (!ok)
+            goto out;
+        }
+    }
+  unsigned char raw[32];
+  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+    {
+      lp_error(err, errno, "getrandom");
+      goto out;
+    }
+  id = xmalloc(65);
+  for (int i = 0; i < 32; i++)
+    snprintf(id + 2 * i, 3, "%02x", raw[i]);
+  dir = xasprintf("%s/containers/%s", lp_store_home(s), id);
+  struct lp_ctr_image ci = { .typed = ref, .name = matched, .id = img->id, .config_json = img->config_json };
+  /* The row first (it makes the directory), then the volumes under it. */
+  if (lp_ctr_config_from_args(args, &ci, id, NULL, name_taken, s, &cfg, err) < 0)
+    goto out;
+  json = lp_ctr_config_to_json(cfg);
+  if (lp_container_create(s, id, cfg->name, img->id, json, out, err) < 0)
+    {
+      if (*err && (*err)->errnum == EEXIST)
+        {
+          lp_error_free(err);
+          lp_error(err, 0, "creating container storage: the container name \"%s\" is already in use by another "
+                           "container. You have to remove that container to be able to reuse that name: that name "
+                           "is already in use", cfg->name);
+        }
+      goto out;
+    }
+  bool anon = false;
+  for (size_t i = 0; i < cfg->nmounts; i++)
+    anon |= cfg->mounts[i].anonymous;
+  if (anon)
+    {
+      struct lp_ctr_config *cfg2 = NULL;
+      if (lp_ctr_config_from_args(args, &ci, id, dir, NULL, NULL, &cfg2, err) < 0)
+        goto fail_row;
+      free(cfg2->name);
+      cfg2->name = xstrdup(cfg->name);
+      cfg2->created = cfg->created;
+      free(json);
+      json = lp_ctr_config_to_json(cfg2);
+      lp_ctr_config_free(cfg2);
+      if (lp_container_update_config(s, id, json, err) < 0)
+        goto fail_row;
+      free((*out)->config_json);
+      (*out)->config_json = xstrdup(json);
+    }
+  rc = 0;
+  goto out;
+fail_row:
+  {
+    lp_error_t e = NULL;
+    if (lp_container_remove(s, id, &e) < 0)
+      lp_error_free(&e);
+    lp_container_info_free(*out);
+    *out = NULL;
+  }
+out:
+  lp_ctr_config_free(cfg);
+  if (img)
+    lp_image_info_free(img);
+  return rc;
+}

@@ -1,0 +1,768 @@
+/* supervisor: start, supervise, stop and remove containers (see supervisor.h). */
+#include "supervisor.h"
+
+#include "../fuse/unionfs.h"
+#include "../runtime/runtime.h"
+#include "../store/tree.h"
+#include "../util/fsutil.h"
+#include "../util/log.h"
+#include "../util/xalloc.h"
+#include "config.h"
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum
+{
+  MSG_STARTED = 1,
+  MSG_FAILED,
+  MSG_EXITED,
+};
+
+struct msg
+{
+  int type;
+  int value;
+  char text[1024];
+};
+
+static void send_msg(int sock, int type, int value, const char *text, int fd)
+{
+  struct msg m = { .type = type, .value = value };
+  if (text)
+    snprintf(m.text, sizeof m.text, "%s", text);
+  struct iovec iov = { &m, sizeof m };
+  union
+  {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0)
+    {
+      memset(&u, 0, sizeof u);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = sizeof u.buf;
+      struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    }
+  while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+    ;
+}
+
+/* 1 with a message, 0 on EOF, -1 on error. */
+static int recv_msg(int sock, struct msg *m, int *fd)
+{
+  struct iovec iov = { m, sizeof *m };
+  union
+  {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  ssize_t r;
+  while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return 0;
+  if (fd)
+    *fd = -1;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && fd)
+      memcpy(fd, CMSG_DATA(cm), sizeof *fd);
+  m->text[sizeof m->text - 1] = '\0';
+  return (size_t)r >= offsetof(struct msg, text) ? 1 : -1;
+}
+
+static enum lp_userns_mode userns_mode(const struct lp_ctr_config *cfg)
+{
+  if (!cfg->userns || !*cfg->userns || strcmp(cfg->userns, "auto") == 0 || strcmp(cfg->userns, "keep-id") == 0)
+    return LP_USERNS_KEEP_ID;
+  if (strcmp(cfg->userns, "private") == 0)
+    return LP_USERNS_PRIVATE;
+  return LP_USERNS_HOST;
+}
+
+struct sup_paths
+{
+  char *home, *dir, *rootfs, *upper, *genfiles;
+};
+
+static void paths_free(struct sup_paths *p)
+{
+  free(p->home);
+  free(p->dir);
+  free(p->rootfs);
+  free(p->upper);
+  free(p->genfiles);
+}
+
+/* H: namespaces, FUSE server, launch, reap. Never returns. */
+__attribute__((noreturn)) static void helper(const struct sup_paths *p, const struct lp_ctr_config *cfg,
+                                             int64_t root, int sock, int stdio[3])
+{
+  lp_error_t err = NULL;
+  bool rootless = geteuid() != 0;
+  enum lp_userns_mode mode = userns_mode(cfg);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, 0);
+
+  if (rootless && mode != LP_USERNS_HOST && lp_runtime_unshare_user(mode, &err) < 0)
+    goto fail;
+  if (unshare(CLONE_NEWNS) < 0)
+    {
+      lp_error(&err, errno, "unshare the mount namespace");
+      goto fail;
+    }
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      lp_error(&err, errno, "make / private");
+      goto fail;
+    }
+  int rp[2];
+  if (pipe2(rp, O_CLOEXEC) < 0)
+    {
+      lp_error(&err, errno, "pipe");
+      goto fail;
+    }
+  pid_t f = fork();
+  if (f < 0)
+    {
+      lp_error(&err, errno, "fork the FUSE server");
+      goto fail;
+    }
+  if (f == 0)
+    {
+      close(rp[0]);
+      close(sock);
+      for (int i = 0; i < 3; i++)
+        if (stdio[i] >= 0)
+          close(stdio[i]);
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
+                                      .mountpoint = p->rootfs };
+      struct lp_unionfs *fs = NULL;
+      if (lp_unionfs_mount(&uc, &fs, &err) < 0)
+        {
+          lp_write_all(rp[1], err->msg, strlen(err->msg));
+          _exit(1);
+        }
+      if (lp_write_all(rp[1], "R", 1) < 0)
+        _exit(1);
+      close(rp[1]);
+      if (lp_unionfs_serve(fs, &err) < 0)
+        lp_error_free(&err);
+      lp_unionfs_unmount_and_free(fs);
+      _exit(0);
+    }
+  close(rp[1]);
+  char buf[1024];
+  ssize_t n;
+  while ((n = read(rp[0], buf, sizeof buf - 1)) < 0 && errno == EINTR)
+    ;
+  close(rp[0]);
+  if (n != 1 || buf[0] != 'R')
+    {
+      buf[n > 0 ? n : 0] = '\0';
+      lp_error(&err, 0, "mount the container's root filesystem: %s", n > 0 ? buf : "the FUSE server died");
+      waitpid(f, NULL, 0);
+      goto fail;
+    }
+
+  struct lp_ctr_spec cs;
+  if (lp_ctr_config_spec(cfg, p->rootfs, p->genfiles, &cs, &err) < 0)
+    goto fail_mounted;
+  if (rootless && mode != LP_USERNS_HOST)
+    cs.spec.userns = LP_USERNS_CURRENT;
+  for (int i = 0; i < 3; i++)
+    cs.spec.stdio[i] = stdio[i];
+  struct lp_runtime_result res;
+  if (lp_runtime_launch(&cs.spec, &res, &err) < 0)
+    {
+      lp_ctr_spec_free(&cs);
+      goto fail_mounted;
+    }
+  lp_ctr_spec_free(&cs);
+  for (int i = 0; i < 3; i++)
+    if (stdio[i] >= 0)
+      close(stdio[i]);
+  send_msg(sock, MSG_STARTED, res.pid, NULL, res.pty_master);
+  if (res.pty_master >= 0)
+    close(res.pty_master);
+  int status = 0;
+  if (lp_runtime_wait(res.pid, &status, &err) < 0)
+    {
+      lp_error_free(&err);
+      status = 255;
+    }
+  send_msg(sock, MSG_EXITED, status, NULL, -1);
+  umount2(p->rootfs, MNT_DETACH);
+  for (int i = 0; i < 100 && waitpid(f, NULL, WNOHANG) == 0; i++)
+    {
+      if (i == 50)
+        kill(f, SIGTERM);
+      usleep(20000);
+    }
+  kill(f, SIGKILL);
+  waitpid(f, NULL, 0);
+  _exit(0);
+
+fail_mounted:
+  umount2(p->rootfs, MNT_DETACH);
+  kill(f, SIGKILL);
+  waitpid(f, NULL, 0);
+fail:
+  send_msg(sock, MSG_FAILED, err && err->exit_code ? err->exit_code : 125, err ? err->msg : "failed", -1);
+  _exit(1);
+}
+
+static void set_winsize(int master)
+{
+  struct winsize ws;
+  if (master >= 0 && isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int paths_init(struct lp_store *s, const char *id, struct sup_paths *p, lp_error_t *err)
+{
+  cleanup_free char *rel = lp_container_dir(id);
+  memset(p, 0, sizeof *p);
+  p->home = xstrdup(lp_store_home(s));
+  p->dir = xasprintf("%s/%s", p->home, rel);
+  p->rootfs = xasprintf("%s/rootfs", p->dir);
+  p->upper = xasprintf("%s/upper", p->dir);
+  p->genfiles = xasprintf("%s/genfiles", p->dir);
+  if (lp_mkdir_p_at(AT_FDCWD, p->rootfs, 0700, err) < 0 || lp_mkdir_p_at(AT_FDCWD, p->upper, 0700, err) < 0)
+    return -1;
+  if (lp_rm_rf_at(AT_FDCWD, p->genfiles, err) < 0)
+    lp_error_free(err);
+  return lp_mkdir_p_at(AT_FDCWD, p->genfiles, 0700, err);
+}
+
+static void notify(int fd, const char *what)
+{
+  if (fd >= 0)
+    {
+      if (lp_write_all(fd, what, strlen(what)) < 0)
+        lp_debug("notify: %s", strerror(errno));
+      close(fd);
+    }
+}
+
+/* The supervisor proper. a: attached client (NULL when detached); notify_fd:
+ * gets "R" once running or "E<code> <message>". */
+static int supervise(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_attach *a, int notify_fd,
+                     lp_error_t *err)
+{
+  struct lp_ctr_config *cfg = NULL;
+  struct sup_paths p = { 0 };
+  int logfd = -1, sp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
+  int stdio[3] = { -1, -1, -1 }, master = -1, sfd = -1, rc = -1;
+  int64_t root = 0;
+  pid_t h = -1;
+  bool attached_in = a && a->stdin_ && cfg == NULL;
+  cleanup_free char *logpath = NULL;
+  sigset_t mask, oldmask;
+
+  if (lp_ctr_config_from_json(c->config_json, &cfg, err) < 0)
+    goto out;
+  attached_in = a && a->stdin_;
+  if (lp_tree_root(s, cfg->image_id, &root, err) < 0)
+    {
+      lp_error_wrap(err, "image %s of container %s", cfg->image_id, c->name);
+      goto out;
+    }
+  if (paths_init(s, c->id, &p, err) < 0)
+    goto out;
+  logpath = xasprintf("%s/ctr.log", p.dir);
+  logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (logfd < 0)
+    {
+      lp_error(err, errno, "open the log `%s`", logpath);
+      goto out;
+    }
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    {
+      lp_error(err, errno, "socketpair");
+      goto out;
+    }
+  if (!cfg->tty)
+    {
+      if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+        {
+          lp_error(err, errno, "pipe");
+          goto out;
+        }
+      stdio[1] = outp[1];
+      stdio[2] = errp[1];
+      if (attached_in)
+        {
+          if (pipe2(inp, O_CLOEXEC) < 0)
+            {
+              lp_error(err, errno, "pipe");
+              goto out;
+            }
+          stdio[0] = inp[0];
+        }
+      else if ((stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+        {
+          lp_error(err, errno, "open /dev/null");
+          goto out;
+        }
+    }
+  if (lp_ctr_supervisor_write(s, c->id, getpid(), err) < 0)
+    goto out;
+  lp_ctr_reason_write(s, c->id, "");
+  fflush(NULL);
+  h = fork();
+  if (h < 0)
+    {
+      lp_error(err, errno, "fork");
+      goto out;
+    }
+  if (h == 0)
+    {
+      close(sp[0]);
+      if (notify_fd >= 0)
+        close(notify_fd); /* the caller waits for its EOF */
+      /* S's ends: the container must see EOF when S closes its stdin. */
+      int mine[] = { logfd, outp[0], errp[0], inp[1] };
+      for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
+        if (mine[i] >= 0)
+          close(mine[i]);
+      helper(&p, cfg, root, sp[1], stdio);
+    }
+  close(sp[1]);
+  sp[1] = -1;
+  for (int i = 0; i < 3; i++)
+    if (stdio[i] >= 0)
+      close(stdio[i]);
+  outp[1] = errp[1] = inp[0] = -1;
+
+  sigemptyset(&mask);
+  int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+    sigaddset(&mask, fwd[i]);
+  sigprocmask(SIG_BLOCK, &mask, &oldmask);
+  sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  struct msg m;
+  int r = recv_msg(sp[0], &m, &master);
+  if (r <= 0 || m.type != MSG_STARTED)
+    {
+      int code = r > 0 && m.type == MSG_FAILED ? m.value : 125;
+      lp_error(err, 0, "%s", r > 0 ? m.text : "the container's launcher died");
+      (*err)->exit_code = code;
+      if (notify_fd >= 0)
+        {
+          cleanup_free char *t = xasprintf("E%d %s", code, (*err)->msg);
+          notify(notify_fd, t);
+          notify_fd = -1;
+        }
+      lp_error_t e2 = NULL;
+      if (lp_ctr_set_state(s, c, "exited", 0, code, &e2) < 0)
+        lp_error_free(&e2);
+      lp_ctr_reason_write(s, c->id, (*err)->msg);
+      goto out;
+    }
+  pid_t init = m.value;
+  if (lp_ctr_set_state(s, c, "running", init, 0, err) < 0)
+    {
+      kill(init, SIGKILL);
+      goto out;
+    }
+  notify(notify_fd, "R");
+  notify_fd = -1;
+  if (a && master >= 0)
+    set_winsize(master);
+
+  /* Pump output to the log (and the client) until the init exits. */
+  int status = -1;
+  int64_t drain_deadline = 0;
+  int outfd = cfg->tty ? master : outp[0], errfd = cfg->tty ? -1 : errp[0];
+  int infd = attached_in ? STDIN_FILENO : -1;
+  int to_ctr = cfg->tty ? master : inp[1];
+  for (;;)
+    {
+      struct pollfd pf[5] = {
+        { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 }, { sp[0], POLLIN, 0 }, { sfd, POLLIN, 0 }, { infd, POLLIN, 0 },
+      };
+      if (status >= 0)
+        {
+          if (outfd < 0 && errfd < 0)
+            break;
+          if (lp_now_ns() > drain_deadline)
+            break;
+          pf[2].fd = pf[4].fd = -1;
+        }
+      int pr = poll(pf, 5, status >= 0 ? 50 : -1);
+      if (pr < 0 && errno != EINTR)
+        break;
+      if (pr <= 0)
+        continue;
+      for (int i = 0; i < 2; i++)
+        {
+          int *fd = i == 0 ? &outfd : &errfd;
+          if (*fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+          char buf[8192];
+          ssize_t n = read(*fd, buf, sizeof buf);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            {
+              *fd = -1; /* closed below */
+              continue;
+            }
+          if (lp_ctr_log_write(logfd, i == 0 ? "stdout" : "stderr", buf, (size_t)n) < 0)
+            lp_debug("write log: %s", strerror(errno));
+          if (a && (i == 0 ? a->stdout_ : a->stderr_))
+            if (lp_write_all(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n) < 0)
+              lp_debug("write to client: %s", strerror(errno));
+        }
+      if (pf[4].fd >= 0 && (pf[4].revents & (POLLIN | POLLHUP | POLLERR)))
+        {
+          char buf[4096];
+          ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+          if (n > 0 && to_ctr >= 0)
+            {
+              if (lp_write_all(to_ctr, buf, (size_t)n) < 0)
+                lp_debug("write to the container: %s", strerror(errno));
+            }
+          else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            {
+              infd = -1;
+              if (!cfg->tty && inp[1] >= 0)
+                {
+                  close(inp[1]);
+                  inp[1] = -1;
+                  to_ctr = -1;
+                }
+            }
+        }
+      if (pf[3].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+            {
+              if ((int)si.ssi_signo == SIGWINCH)
+                set_winsize(master);
+              else
+                kill(init, (int)si.ssi_signo);
+            }
+        }
+      if (pf[2].fd >= 0 && (pf[2].revents & (POLLIN | POLLHUP | POLLERR)))
+        {
+          int rr = recv_msg(sp[0], &m, NULL);
+          if (rr > 0 && m.type == MSG_EXITED)
+            status = m.value;
+          else
+            status = 255;
+          drain_deadline = lp_now_ns() + 300000000;
+        }
+    }
+  rc = status;
+  if (lp_ctr_set_state(s, c, "exited", 0, status, err) < 0)
+    rc = -1;
+
+out:
+  if (notify_fd >= 0)
+    {
+      cleanup_free char *t = xasprintf("E%d %s", err && *err && (*err)->exit_code ? (*err)->exit_code : 125,
+                                       err && *err ? (*err)->msg : "failed");
+      notify(notify_fd, t);
+    }
+  if (h > 0)
+    while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
+      ;
+  if (sfd >= 0)
+    {
+      close(sfd);
+      sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    }
+  int fds[] = { logfd, sp[0], sp[1], outp[0], outp[1], errp[0], errp[1], inp[0], inp[1], master };
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  paths_free(&p);
+  lp_ctr_config_free(cfg);
+  return rc;
+}
+
+int lp_ctr_supervise_detached(struct lp_store *s, const char *id, int notify_fd)
+{
+  struct lp_container_info *c = NULL;
+  lp_error_t e = NULL;
+  if (lp_container_lookup(s, id, &c, &e) != 1)
+    {
+      cleanup_free char *t = xasprintf("E125 %s", e ? e->msg : "the container vanished");
+      notify(notify_fd, t);
+      lp_error_free(&e);
+      return 1;
+    }
+  int rc = supervise(s, c, NULL, notify_fd, &e);
+  lp_error_free(&e);
+  lp_container_info_free(c);
+  return rc < 0 ? 1 : 0;
+}
+
+int lp_ctr_run_attached(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_attach *a,
+                        lp_error_t *err)
+{
+  return supervise(s, c, a, -1, err);
+}
+
+int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
+{
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return lp_error(err, errno, "pipe");
+  cleanup_free char *home = xstrdup(lp_store_home(s));
+  cleanup_free char *id = xstrdup(c->id);
+  fflush(NULL);
+  pid_t c1 = fork();
+  if (c1 < 0)
+    {
+      close(p[0]);
+      close(p[1]);
+      return lp_error(err, errno, "fork");
+    }
+  if (c1 == 0)
+    {
+      close(p[0]);
+      setsid();
+      pid_t c2 = fork();
+      if (c2 != 0)
+        _exit(c2 < 0);
+      /* Keep nothing of the caller's (a `$(lilipod start)` must see EOF):
+       * the notify pipe becomes fd 3, every other fd above 2 goes. */
+      int nfd = p[1] == 3 ? 3 : dup3(p[1], 3, O_CLOEXEC);
+      if (nfd < 0)
+        _exit(1);
+      syscall(SYS_close_range, 4U, ~0U, 0U);
+      p[1] = nfd;
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null >= 0)
+        {
+          dup2(null, 0);
+          dup2(null, 1);
+          dup2(null, 2);
+        }
+      /* A fresh program: SQLite's per-process lock state must not be the
+       * parent's copy. The notify pipe is fd 3 (not close-on-exec). */
+      if (fcntl(3, F_SETFD, 0) < 0)
+        _exit(1);
+      setenv("LILIPOD_HOME", home, 1);
+      char *argv[] = { (char *)"lilipod", (char *)"__supervise", id, NULL };
+      execv("/proc/self/exe", argv);
+      cleanup_free char *t = xasprintf("E125 exec the supervisor: %s", strerror(errno));
+      notify(3, t);
+      _exit(1);
+    }
+  close(p[1]);
+  while (waitpid(c1, NULL, 0) < 0 && errno == EINTR)
+    ;
+  struct strbuf sb;
+  strbuf_init(&sb, 128);
+  char buf[512];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) != 0)
+    {
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      strbuf_add(&sb, buf, (size_t)n);
+    }
+  close(p[0]);
+  int rc = 0;
+  if (sb.len == 1 && sb.buf[0] == 'R')
+    rc = 0;
+  else if (sb.len > 1 && sb.buf[0] == 'E')
+    {
+      char *sp = strchr(sb.buf, ' ');
+      rc = lp_error(err, 0, "%s", sp ? sp + 1 : sb.buf + 1);
+      (*err)->exit_code = atoi(sb.buf + 1);
+    }
+  else
+    rc = lp_error(err, 0, "the supervisor of %s exited before the container ran", c->name);
+  strbuf_release(&sb);
+  if (rc == 0)
+    {
+      lp_error_t e = NULL;
+      if (lp_ctr_state_refresh(s, c, &e) < 0)
+        lp_error_free(&e);
+    }
+  return rc;
+}
+
+/* ---- stop, kill, wait, remove ---- */
+
+static int ns_ino(pid_t pid, const char *ns, ino_t *ino, dev_t *dev)
+{
+  char path[64];
+  struct stat st;
+  snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
+  if (stat(path, &st) < 0)
+    return -1;
+  *ino = st.st_ino;
+  *dev = st.st_dev;
+  return 0;
+}
+
+/* SIGKILL every process whose mount namespace is the container's. Returns
+ * how many were signalled. */
+static int kill_by_mntns(ino_t ino, dev_t dev)
+{
+  DIR *d = opendir("/proc");
+  int n = 0;
+  if (!d)
+    return 0;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    {
+      char *end;
+      long pid = strtol(de->d_name, &end, 10);
+      if (*end || pid <= 1 || pid == getpid())
+        continue;
+      ino_t i;
+      dev_t dv;
+      if (ns_ino((pid_t)pid, "mnt", &i, &dv) == 0 && i == ino && dv == dev)
+        {
+          kill((pid_t)pid, SIGKILL);
+          n++;
+        }
+    }
+  closedir(d);
+  return n;
+}
+
+static int wait_not_running(struct lp_store *s, struct lp_container_info *c, int64_t timeout_ms, lp_error_t *err)
+{
+  for (int64_t t = 0;; t += 50)
+    {
+      if (lp_ctr_state_refresh(s, c, err) < 0)
+        return -1;
+      if (!lp_ctr_is_running(c))
+        return 1;
+      if (timeout_ms >= 0 && t >= timeout_ms)
+        return 0;
+      usleep(50000);
+    }
+}
+
+int lp_ctr_stop(struct lp_store *s, struct lp_container_info *c, int timeout, lp_error_t *err)
+{
+  if (lp_ctr_state_refresh(s, c, err) < 0)
+    return -1;
+  if (!lp_ctr_is_running(c))
+    return 0;
+  struct lp_ctr_config *cfg = NULL;
+  if (lp_ctr_config_from_json(c->config_json, &cfg, err) < 0)
+    return -1;
+  bool host_pid = strcmp(cfg->ns_pid, "host") == 0;
+  int sig = cfg->stop_signal_num > 0 ? cfg->stop_signal_num : SIGTERM;
+  lp_ctr_config_free(cfg);
+  pid_t pid = (pid_t)c->pid;
+  uint64_t start = c->pid_start;
+  ino_t mnt = 0;
+  dev_t dev = 0;
+  bool have_ns = lp_proc_alive(pid, start) && ns_ino(pid, "mnt", &mnt, &dev) == 0;
+  if (lp_proc_alive(pid, start))
+    kill(pid, sig);
+  for (int64_t t = 0; t < (int64_t)timeout * 1000 && lp_proc_alive(pid, start); t += 20)
+    usleep(20000);
+  if (lp_proc_alive(pid, start))
+    kill(pid, SIGKILL);
+  /* With the host's pid namespace the init's death kills nothing else. */
+  if (have_ns && host_pid)
+    for (int i = 0; i < 50 && kill_by_mntns(mnt, dev) > 0; i++)
+      usleep(20000);
+  int r = wait_not_running(s, c, 10000, err);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return lp_error(err, 0, "container %s did not stop", c->name);
+  return 0;
+}
+
+int lp_ctr_kill(struct lp_store *s, struct lp_container_info *c, int sig, lp_error_t *err)
+{
+  if (lp_ctr_state_refresh(s, c, err) < 0)
+    return -1;
+  if (!lp_ctr_is_running(c) || !lp_proc_alive((pid_t)c->pid, c->pid_start))
+    return lp_error(err, 0, "can only kill running containers. %s is in state %s: container state improper",
+                    c->id, c->status);
+  if (kill((pid_t)c->pid, sig) < 0)
+    return lp_error(err, errno, "send signal %d to container %s", sig, c->name);
+  return 0;
+}
+
+int lp_ctr_wait(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
+{
+  for (;;)
+    {
+      if (lp_ctr_state_refresh(s, c, err) < 0)
+        return -1;
+      if (c->status && (strcmp(c->status, "exited") == 0 || strcmp(c->status, "stopped") == 0))
+        return c->exit_code;
+      usleep(50000);
+    }
+}
+
+int lp_ctr_remove(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
+{
+  if (lp_ctr_state_refresh(s, c, err) < 0)
+    return -1;
+  if (lp_ctr_is_running(c))
+    return lp_error(err, EBUSY, "container %s is running", c->name);
+  if (geteuid() != 0)
+    {
+      /* Files the container's other ids own (subordinate ids) can only be
+       * removed from a user namespace where those ids are mapped. */
+      cleanup_free char *rel = lp_container_dir(c->id);
+      int dfd = lp_store_dirfd(s);
+      fflush(NULL);
+      pid_t pid = fork();
+      if (pid == 0)
+        {
+          lp_error_t e = NULL;
+          if (lp_runtime_unshare_user(LP_USERNS_KEEP_ID, &e) < 0)
+            _exit(1);
+          _exit(lp_rm_rf_at(dfd, rel, &e) < 0 ? 1 : 0);
+        }
+      if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+          ;
+    }
+  return lp_container_remove(s, c->id, err);
+}
