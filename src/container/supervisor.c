@@ -356,6 +356,10 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   if (h == 0)
     {
       close(sp[0]);
+      /* H and the FUSE server it forks must not hold start's pipe open:
+       * start reads it to EOF. */
+      if (notify_fd >= 0)
+        close(notify_fd);
       helper(&p, cfg, root, sp[1], stdio);
     }
   close(sp[1]);
@@ -550,7 +554,12 @@ int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *er
           dup2(null, 1);
           dup2(null, 2);
         }
-      /* A connection of our own: the parent's stays untouched. */
+      /* A connection of our own. First drop the copy of the parent's:
+       * SQLite keeps per-inode lock state in process memory, so a new
+       * connection opened beside the inherited one would believe it holds
+       * the parent's (per-process, not inherited) fcntl locks, and the
+       * parent's close would then checkpoint and delete the WAL under us. */
+      lp_store_close(s);
       struct lp_store *s2 = NULL;
       struct lp_container_info *c2i = NULL;
       lp_error_t e = NULL;
