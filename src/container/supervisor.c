@@ -126,8 +126,6 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
 {
   lp_error_t err = NULL;
   bool rootless = geteuid() != 0;
-  uid_t uid = getuid();
-  gid_t gid = getgid();
   enum lp_userns_mode mode = userns_mode(cfg);
   sigset_t none;
   sigemptyset(&none);
@@ -171,14 +169,6 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
         {
           lp_write_all(rp[1], err->msg, strlen(err->msg));
           _exit(1);
-        }
-      /* keep-id: the user's own id is mapped; write the upper as the user. */
-      if (rootless && mode == LP_USERNS_KEEP_ID)
-        {
-          if (setgroups(0, NULL) < 0 && errno != EPERM)
-            lp_debug("setgroups: %s", strerror(errno));
-          if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-            lp_debug("drop to %d:%d: %s", (int)uid, (int)gid, strerror(errno));
         }
       if (lp_write_all(rp[1], "R", 1) < 0)
         _exit(1);

@@ -15,9 +15,10 @@
  *      the init, sends S its status; unmounts the rootfs (umount2 in its
  *      namespace, never from F) and waits for F.
  *   F  the FUSE server (multithreaded): lp_unionfs_mount over the image's
- *      tree with upper containers/<id>/upper, then lp_unionfs_serve. Rootless
- *      with keep-id it drops to the user's own uid/gid once mounted, so the
- *      files of the upper stay the user's. Killed when H dies (PDEATHSIG).
+ *      tree with upper containers/<id>/upper, then lp_unionfs_serve, as the
+ *      user namespace's root (rootless: the upper's files belong to a
+ *      subordinate id, so rm removes them from a user namespace). Killed
+ *      when H dies (PDEATHSIG).
  *
  * lp_ctr_start() is `start` (detached: double fork + setsid, stdio to
  * /dev/null, returns once the row reads "running", or with the launch's
