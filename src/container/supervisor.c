@@ -550,6 +550,12 @@ int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *er
        * the parent's (per-process, not inherited) fcntl locks, and the
        * parent's close would then checkpoint and delete the WAL under us. */
       lp_store_close(s);
+      /* Nothing else of the caller's stays open here: in particular not the
+       * container's lock (flock belongs to the open file, so a supervisor
+       * holding the fd would hold the lock for the container's lifetime and
+       * `stop` would wait for it). */
+      close_range(3, p[1] > 3 ? (unsigned)p[1] - 1 : 2, 0);
+      close_range((unsigned)p[1] + 1, ~0U, 0);
       struct lp_store *s2 = NULL;
       struct lp_container_info *c2i = NULL;
       lp_error_t e = NULL;
