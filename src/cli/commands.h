@@ -22,6 +22,7 @@ extern const struct lp_command lp_cmd_ps;
 extern const struct lp_command lp_cmd_container;
 extern const struct lp_command lp_cmd_logs;
 extern const struct lp_command lp_cmd_exec;
+extern const struct lp_command lp_cmd_cp;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
