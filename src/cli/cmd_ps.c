@@ -219,7 +219,13 @@ static cJSON *row(struct lp_store *s, const struct entry *e, bool notrunc, bool 
   lp_tmpl_maps_add(maps, labels);
   cJSON *mounts = cJSON_AddArrayToObject(o, "Mounts");
   for (size_t i = 0; i < cfg->nmounts; i++)
-    cJSON_AddItemToArray(mounts, cJSON_CreateString(cfg->mounts[i].destination));
+    {
+      /* Clean as Podman does (filepath.Clean): "/run/host/" is /run/host. */
+      cleanup_free char *d = xstrdup(cfg->mounts[i].destination);
+      for (size_t l = strlen(d); l > 1 && d[l - 1] == '/'; l--)
+        d[l - 1] = '\0';
+      cJSON_AddItemToArray(mounts, cJSON_CreateString(d));
+    }
   cJSON_AddStringToObject(o, "Names", c->name);
   cJSON_AddItemToObject(o, "Networks", cJSON_CreateArray());
   cJSON_AddNumberToObject(o, "Pid", strcmp(st, "running") == 0 ? (double)c->pid : 0);

@@ -72,7 +72,10 @@ static cJSON *mounts_json(const struct lp_ctr_config *cfg)
           cJSON_AddStringToObject(o, "Name", slash ? slash + 1 : m->source);
         }
       cJSON_AddStringToObject(o, "Source", m->source ? m->source : "");
-      cJSON_AddStringToObject(o, "Destination", m->destination);
+      cleanup_free char *dst = xstrdup(m->destination);
+      for (size_t l = strlen(dst); l > 1 && dst[l - 1] == '/'; l--)
+        dst[l - 1] = '\0';
+      cJSON_AddStringToObject(o, "Destination", dst);
       cJSON_AddStringToObject(o, "Driver", m->anonymous ? "local" : "");
       cJSON_AddStringToObject(o, "Mode", "");
       cJSON *opts = cJSON_AddArrayToObject(o, "Options");

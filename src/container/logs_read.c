@@ -207,6 +207,7 @@ struct printer
   FILE *out, *errout;
   bool midline[2]; /* a P entry left the stream's line open */
   int64_t since;   /* since, from the start of its second */
+  int last;        /* the stream written last */
 };
 
 static bool in_range(const struct printer *p, const struct lp_ctr_log_entry *e)
@@ -222,6 +223,10 @@ static void print_entry(struct printer *p, const struct lp_ctr_log_entry *e)
 {
   int k = strcmp(e->stream, "stderr") == 0;
   FILE *f = k ? p->errout : p->out;
+  /* Keep the order of the two streams when they share a destination. */
+  if (k != p->last)
+    fflush(k ? p->out : p->errout);
+  p->last = k;
   if (!p->midline[k])
     {
       if (p->o->prefix)
