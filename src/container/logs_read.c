@@ -208,6 +208,7 @@ struct printer
   bool midline[2]; /* a P entry left the stream's line open */
   int64_t since;   /* since, from the start of its second */
   int last;        /* the stream written last */
+  bool skipmid[2], skipping[2]; /* --tail */
 };
 
 static bool in_range(const struct printer *p, const struct lp_ctr_log_entry *e)
@@ -279,12 +280,17 @@ static void print_lines(struct printer *p, struct strbuf *buf, long *skip)
       struct lp_ctr_log_entry e;
       if (lp_ctr_log_parse(buf->buf + start, len, &e) == 0 && in_range(p, &e))
         {
-          if (*skip > 0)
+          /* --tail counts lines: a line starts where its stream is not
+           * in the middle of one, and is skipped whole. */
+          int k = strcmp(e.stream, "stderr") == 0;
+          if (!p->skipmid[k])
             {
-              if (!e.partial)
+              p->skipping[k] = *skip > 0;
+              if (*skip > 0)
                 (*skip)--;
             }
-          else
+          p->skipmid[k] = e.partial;
+          if (!p->skipping[k])
             print_entry(p, &e);
         }
       start += len + 1;
@@ -296,6 +302,7 @@ static void print_lines(struct printer *p, struct strbuf *buf, long *skip)
 static long count_lines(struct printer *p, const struct strbuf *buf)
 {
   long n = 0;
+  bool mid[2] = { false, false };
   size_t start = 0;
   for (;;)
     {
@@ -304,8 +311,13 @@ static long count_lines(struct printer *p, const struct strbuf *buf)
         break;
       size_t len = (size_t)(nl - (buf->buf + start));
       struct lp_ctr_log_entry e;
-      if (lp_ctr_log_parse(buf->buf + start, len, &e) == 0 && in_range(p, &e) && !e.partial)
-        n++;
+      if (lp_ctr_log_parse(buf->buf + start, len, &e) == 0 && in_range(p, &e))
+        {
+          int k = strcmp(e.stream, "stderr") == 0;
+          if (!mid[k])
+            n++;
+          mid[k] = e.partial;
+        }
       start += len + 1;
     }
   return n;
