@@ -19,6 +19,11 @@ extern const struct lp_command lp_cmd_kill;
 extern const struct lp_command lp_cmd_wait;
 extern const struct lp_command lp_cmd_rm;
 extern const struct lp_command lp_cmd_internal_supervise;
+extern const struct lp_command lp_cmd_ps;
+extern const struct lp_command lp_cmd_container;
+extern const struct lp_command lp_cmd_logs;
+extern const struct lp_command lp_cmd_exec;
+extern const struct lp_command lp_cmd_cp;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;

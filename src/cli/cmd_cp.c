@@ -1,0 +1,95 @@
+/* lilipod cp [options] [CONTAINER:]SRC [CONTAINER:]DEST */
+#include "commands.h"
+#include "ctr_cli.h"
+#include "image_find.h"
+
+#include <string.h>
+
+#include "../container/cp.h"
+#include "../container/state.h"
+#include "../util/xalloc.h"
+
+static const struct lp_option options[] = {
+  { "archive", 'a', LP_OPT_BOOL, NULL, "Chown copied files to the primary uid/gid of the destination (accepted)",
+    "true", NULL },
+  { "overwrite", 0, LP_OPT_BOOL, NULL, "Allow to overwrite directories with non-directories and vice versa", NULL,
+    NULL },
+  { NULL },
+};
+
+/* "ctr:path" -> ctr and path; a host path has no ':' before its first '/'
+ * (or starts with '/' or '.'). */
+static char *split(const char *arg, const char **path)
+{
+  const char *colon = strchr(arg, ':');
+  if (!colon || arg[0] == '/' || arg[0] == '.' || (strchr(arg, '/') && strchr(arg, '/') < colon))
+    {
+      *path = arg;
+      return NULL;
+    }
+  *path = colon + 1;
+  return xstrndup(arg, (size_t)(colon - arg));
+}
+
+static int run(struct lp_args *args)
+{
+  lp_error_t err = NULL;
+  struct lp_store *s = NULL;
+  struct lp_container_info *c = NULL;
+  const char *src, *dest;
+  cleanup_free char *sc = split(args->argv[0], &src);
+  cleanup_free char *dc = split(args->argv[1], &dest);
+  int lock = -1, status = LP_EXIT_OK;
+
+  if ((sc && dc) || (!sc && !dc))
+    {
+      lp_error(&err, 0, sc ? "copying between containers is not supported"
+                           : "invalid arguments %s, %s you must use just one container", args->argv[0],
+               args->argv[1]);
+      return lp_cli_ctr_fail(&err);
+    }
+  if (strcmp(src, "-") == 0 || strcmp(dest, "-") == 0)
+    {
+      lp_error(&err, 0, "copying a tar stream from stdin or to stdout is not supported yet");
+      return lp_cli_ctr_fail(&err);
+    }
+  if (!*src || !*dest)
+    {
+      lp_error(&err, 0, "empty path: want [CONTAINER:]SRC [CONTAINER:]DEST");
+      return lp_cli_ctr_fail(&err);
+    }
+  if (lp_cli_store_open(&s, &err) < 0)
+    return lp_cli_ctr_fail(&err);
+  if (lp_cli_ctr_find(s, sc ? sc : dc, &c, &err) <= 0)
+    goto fail;
+  /* Keep it from starting (or being removed) while its files are mounted here. */
+  if ((lock = lp_ctr_lock(s, c->id, &err)) < 0 || lp_ctr_state_refresh(s, c, &err) < 0)
+    goto fail;
+  if (lp_ctr_cp(s, c, src, dest, dc != NULL, &err) < 0)
+    goto fail;
+  goto out;
+fail:
+  status = lp_cli_ctr_fail(&err);
+out:
+  if (lock >= 0)
+    lp_ctr_unlock(lock);
+  lp_container_info_free(c);
+  lp_store_close(s);
+  return status;
+}
+
+const struct lp_command lp_cmd_cp = {
+  .name = "cp",
+  .usage = "[options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH",
+  .summary = "Copy files/folders between a container and the local filesystem",
+  .description = "Copies a file or a directory (recursively) out of or into a container, running, stopped or\n"
+                 "never started. Paths in the container resolve inside its root; a source that is a symlink\n"
+                 "is followed. An existing directory DEST receives SRC under its own name.",
+  .examples = "lilipod cp box1:/etc/os-release /tmp/box1.os-release\n"
+              "lilipod cp ./conf box1:/etc/app",
+  .options = options,
+  .min_args = 2,
+  .max_args = 2,
+  .complete = LP_COMPLETE_CONTAINERS,
+  .run = run,
+};
