@@ -597,8 +597,10 @@ static bool parse_number(struct parser *p, struct token *t, struct tnode *n)
 		if (!*endp && errno == 0) {
 			ok = true;
 			n->is_float = true;
-			if (n->fval == (double)(long long)n->fval &&
-			    n->fval < 9.2e18 && n->fval > -9.2e18) {
+			/* Range first: converting an out-of-range double
+			 * to long long is undefined. */
+			if (n->fval < 9.2e18 && n->fval > -9.2e18 &&
+			    n->fval == (double)(long long)n->fval) {
 				n->is_int = true;
 				n->ival = (long long)n->fval;
 			}
