@@ -187,7 +187,7 @@ static int check_referenced_objects(struct lp_store *s, struct lp_check_result *
         add(r, LP_CHECK_OBJECT_CORRUPT, xasprintf("object %s", hex),
             xasprintf("content hashes to %s (used by %s)", actual, users));
       r->problems[r->nproblems - 1].hint = xasprintf(
-        "remove and pull again what uses it: lilipod rmi IMAGE; lilipod image prune; lilipod pull IMAGE (%s)", users);
+        "remove and pull again what uses it: lilipod rmi IMAGE; lilipod image prune -f; lilipod pull IMAGE (%s)", users);
     }
   for (size_t i = 0; i < n; i++)
     free(list[i]);
