@@ -134,6 +134,7 @@ check_ok() {
   for round in 1 2 3 4; do
     lilipod pull -q --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/multilayer" >"$BATS_TEST_TMPDIR/p.out" 2>&1 &
     p=$!
+    sleep "0.0$((round * 2))" # land the rmi at different points of the pull
     lilipod rmi -f "$LILIPOD_TEST_REG_PLAIN/multilayer" >"$BATS_TEST_TMPDIR/r.out" 2>&1 &
     r=$!
     wait $p && ps=0 || ps=$?
@@ -146,4 +147,43 @@ check_ok() {
   # Whatever happened, pulling again gives a whole image.
   pull multilayer
   check_ok
+}
+
+# Runs inside a private mount namespace (a user namespace too when not root):
+# a 3 MB tmpfs becomes LILIPOD_HOME; prints what happened, one fact a line.
+full_disk_script() {
+  cat <<'SH'
+set -u
+dir=$1
+mount -t tmpfs -o size=3m tmpfs "$dir" || { echo "mount failed"; exit 1; }
+export LILIPOD_HOME=$dir/home
+"$LILIPOD" pull -q --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/debian:bookworm" >"$dir.out" 2>"$dir.err"
+echo "debian: $?"
+grep -qi 'no space left on device' "$dir.err" && echo "says: no space left on device"
+"$LILIPOD" system check >"$dir.out"; echo "check after debian: $? $(cat "$dir.out")"
+# Fill the disk: busybox does not fit; free it again: it does.
+dd if=/dev/zero of="$dir/filler" bs=64k count=32 status=none 2>/dev/null
+"$LILIPOD" pull -q --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/busybox" >/dev/null 2>"$dir.err"
+echo "busybox on a full disk: $?"
+"$LILIPOD" system check >"$dir.out"; echo "check after busybox: $? $(cat "$dir.out")"
+rm "$dir/filler"
+"$LILIPOD" pull -q --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/busybox" >/dev/null 2>"$dir.err"
+echo "busybox after freeing space: $? $(cat "$dir.err")"
+"$LILIPOD" system check >"$dir.out"; echo "check at the end: $? $(cat "$dir.out")"
+SH
+}
+
+@test "full disk: a pull that runs out of space fails clearly, leaves the store OK, and works once space is freed" {
+  if [ "$(id -u)" = 0 ]; then ns=(unshare -m); else ns=(unshare -Urm); fi
+  mkdir "$BATS_TEST_TMPDIR/disk"
+  full_disk_script >"$BATS_TEST_TMPDIR/full-disk.sh"
+  run env LILIPOD="$LILIPOD" "${ns[@]}" bash "$BATS_TEST_TMPDIR/full-disk.sh" "$BATS_TEST_TMPDIR/disk"
+  echo "$output"
+  [ "${lines[0]}" = "debian: 125" ]
+  [ "${lines[1]}" = "says: no space left on device" ]
+  [[ "${lines[2]}" == "check after debian: 0 OK: 0 images, 0 layers, 0 objects"* ]]
+  [ "${lines[3]}" = "busybox on a full disk: 125" ]
+  [[ "${lines[4]}" == "check after busybox: 0 OK: 0 images, 0 layers, 0 objects"* ]]
+  [ "${lines[5]}" = "busybox after freeing space: 0 " ]
+  [[ "${lines[6]}" == "check at the end: 0 OK: 1 images, 1 layers, 1 objects"* ]]
 }
