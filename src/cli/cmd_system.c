@@ -134,9 +134,10 @@ static int run_check(struct lp_args *args)
   struct lp_check_result r = { 0 };
   bool fix = lp_args_bool(args, "repair");
   int status = LP_EXIT_ERROR;
+  size_t left = 0;
+  cleanup_free char *size = NULL;
   if (lp_cli_store_open(&s, &err) < 0 || lp_store_check(s, fix ? LP_CHECK_REPAIR : 0, &r, &err) < 0)
     goto out;
-  size_t left = 0;
   for (size_t i = 0; i < r.nproblems; i++)
     {
       const struct lp_check_problem *p = &r.problems[i];
@@ -148,7 +149,7 @@ static int run_check(struct lp_args *args)
       else
         printf("%s: %s: not repaired%s%s\n", p->subject, p->detail, p->hint ? ": " : "", p->hint ? p->hint : "");
     }
-  cleanup_free char *size = lp_human_size_compact((double) r.object_bytes);
+  size = lp_human_size_compact((double) r.object_bytes);
   if (r.nproblems == 0)
     printf("OK: %llu images, %llu layers, %llu objects (%s), %llu containers\n", (unsigned long long) r.images,
            (unsigned long long) r.layers, (unsigned long long) r.objects, size, (unsigned long long) r.containers);
