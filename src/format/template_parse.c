@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -594,6 +595,10 @@ static bool parse_number(struct parser *p, struct token *t, struct tnode *n)
 	if (!hex && strpbrk(txt, ".eE")) {
 		errno = 0;
 		n->fval = strtod(txt, &endp);
+		/* glibc flags underflow (subnormal or 0) ERANGE; Go's
+		 * ParseFloat refuses only overflow (±Inf). */
+		if (errno == ERANGE && !isinf(n->fval))
+			errno = 0;
 		if (!*endp && errno == 0) {
 			ok = true;
 			n->is_float = true;
