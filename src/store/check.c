@@ -186,8 +186,12 @@ static int check_referenced_objects(struct lp_store *s, struct lp_check_result *
       else
         add(r, LP_CHECK_OBJECT_CORRUPT, xasprintf("object %s", hex),
             xasprintf("content hashes to %s (used by %s)", actual, users));
-      r->problems[r->nproblems - 1].hint = xasprintf(
-        "remove and pull again what uses it: lilipod rmi IMAGE; lilipod image prune -f; lilipod pull IMAGE (%s)", users);
+      if (strcmp(users, "no image") == 0) /* only unused layers: --repair drops them */
+        r->problems[r->nproblems - 1].hint = xstrdup("only unused layers name it: lilipod image prune -f");
+      else
+        r->problems[r->nproblems - 1].hint = xasprintf(
+          "remove and pull again what uses it: lilipod rmi IMAGE; lilipod image prune -f; lilipod pull IMAGE (%s)",
+          users);
     }
   for (size_t i = 0; i < n; i++)
     free(list[i]);
@@ -557,16 +561,28 @@ static int repair(struct lp_store *s, const struct lp_check_result *r, lp_error_
   int lock = lp_store_lock(s, 1, err);
   if (lock < 0)
     return -1;
-  int ret = 0;
+  int ret = 0, gc_flags = 0;
   for (size_t i = 0; ret == 0 && i < r->nproblems; i++)
     {
       const struct lp_check_problem *p = &r->problems[i];
       switch (p->kind)
         {
+        case LP_CHECK_OBJECT_MISSING:
         case LP_CHECK_OBJECT_CORRUPT:
           {
-            /* Gone, a new ingest of a layer that has it stores it again. */
             const char *hex = p->subject + strlen("object ");
+            cleanup_free char *users = images_using(s, hex, err);
+            if (!users)
+              {
+                ret = -1;
+                break;
+              }
+            /* Named by layers no image uses: drop those layers. */
+            if (strcmp(users, "no image") == 0)
+              gc_flags |= LP_GC_LAYERS;
+            if (p->kind == LP_CHECK_OBJECT_MISSING)
+              break;
+            /* Gone, a new ingest of a layer that has it stores it again. */
             char rel[68];
             snprintf(rel, sizeof rel, "%.2s/%s", hex, hex + 2);
             if (unlinkat(s->objects_fd, rel, 0) < 0 && errno != ENOENT)
@@ -597,7 +613,7 @@ static int repair(struct lp_store *s, const struct lp_check_result *r, lp_error_
   close(lock);
   /* Orphan objects, tmp leftovers and container directories: gc's job. */
   if (ret == 0)
-    ret = lp_store_gc(s, 0, NULL, err);
+    ret = lp_store_gc(s, gc_flags, NULL, err);
   return ret;
 }
 

@@ -203,6 +203,39 @@ static void test_missing_object(void **state)
   lp_check_result_free(&r);
 }
 
+static void test_missing_object_of_unused_layer(void **state)
+{
+  struct fixture *f = *state;
+  /* A layer no image uses (a pull that never committed its image). */
+  struct strbuf tar = STRBUF_INIT;
+  make_tar("PAX_FORMAT", "f('lonely', 'L' * 4000)\n", &tar);
+  cleanup_free char *id = sha_id(tar.buf, tar.len);
+  lp_error_t err = NULL;
+  struct lp_layer_writer *w;
+  assert_int_equal(lp_layer_begin(f->s, id, &w, &err), 0);
+  assert_int_equal(lp_layer_write(w, tar.buf, tar.len, &err), 0);
+  assert_int_equal(lp_layer_commit(w, &err), 0);
+  strbuf_release(&tar);
+  assert_clean(f);
+  cleanup_free char *obj = object_path(f, 'L', 4000);
+  assert_int_equal(unlink(obj), 0);
+  struct lp_check_result r = check(f, 0);
+  const struct lp_check_problem *p = find(&r, LP_CHECK_OBJECT_MISSING, "object ");
+  assert_non_null(p);
+  assert_string_equal(p->detail, "missing (used by no image)");
+  assert_int_equal(r.layers, 3);
+  lp_check_result_free(&r);
+  /* Repair drops the unused layer that names it; the image is untouched. */
+  r = check(f, LP_CHECK_REPAIR);
+  assert_true(find(&r, LP_CHECK_OBJECT_MISSING, "object ")->repaired);
+  lp_check_result_free(&r);
+  r = check(f, 0);
+  assert_int_equal(r.nproblems, 0);
+  assert_int_equal(r.layers, 2);
+  assert_int_equal(r.images, 1);
+  lp_check_result_free(&r);
+}
+
 static void test_corrupt_object_then_repull(void **state)
 {
   struct fixture *f = *state;
@@ -381,6 +414,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_clean_store, setup, teardown),
     cmocka_unit_test_setup_teardown(test_missing_object, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_missing_object_of_unused_layer, setup, teardown),
     cmocka_unit_test_setup_teardown(test_corrupt_object_then_repull, setup, teardown),
     cmocka_unit_test_setup_teardown(test_deleted_tree_row, setup, teardown),
     cmocka_unit_test_setup_teardown(test_deleted_directory_row, setup, teardown),
