@@ -24,6 +24,15 @@ largest_object() {
   find "$LILIPOD_HOME/objects" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2
 }
 
+# sqlite3 DB SQL, through python3 (the sqlite3 shell is not a dependency).
+sqlite3() {
+  python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for row in c.execute(sys.argv[2]):
+    print("|".join(str(v) for v in row))
+c.commit()' "$@"
+}
+
 check_ok() {
   run --separate-stderr lilipod system check
   [ "$status" -eq 0 ] || { echo "check: $output $stderr"; false; }
