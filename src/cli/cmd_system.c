@@ -125,9 +125,68 @@ static const struct lp_command system_df = {
   .run = run_df,
 };
 
+/* system check: lilipod's own (Podman has none). One line per problem,
+ * "SUBJECT: what is wrong", then a summary; exit 1 while problems remain. */
+static int run_check(struct lp_args *args)
+{
+  lp_error_t err = NULL;
+  struct lp_store *s = NULL;
+  struct lp_check_result r = { 0 };
+  bool fix = lp_args_bool(args, "repair");
+  int status = LP_EXIT_ERROR;
+  size_t left = 0;
+  cleanup_free char *size = NULL;
+  if (lp_cli_store_open(&s, &err) < 0 || lp_store_check(s, fix ? LP_CHECK_REPAIR : 0, &r, &err) < 0)
+    goto out;
+  for (size_t i = 0; i < r.nproblems; i++)
+    {
+      const struct lp_check_problem *p = &r.problems[i];
+      left += !p->repaired;
+      if (!fix)
+        printf("%s: %s\n", p->subject, p->detail);
+      else if (p->repaired)
+        printf("%s: %s: repaired\n", p->subject, p->detail);
+      else
+        printf("%s: %s: not repaired%s%s\n", p->subject, p->detail, p->hint ? ": " : "", p->hint ? p->hint : "");
+    }
+  size = lp_human_size_compact((double) r.object_bytes);
+  if (r.nproblems == 0)
+    printf("OK: %llu images, %llu layers, %llu objects (%s), %llu containers\n", (unsigned long long) r.images,
+           (unsigned long long) r.layers, (unsigned long long) r.objects, size, (unsigned long long) r.containers);
+  else if (!fix)
+    printf("%zu problems found (lilipod system check --repair fixes what it can)\n", r.nproblems);
+  else
+    printf("%zu problems found, %zu repaired, %zu left\n", r.nproblems, r.nproblems - left, left);
+  status = left ? 1 : LP_EXIT_OK;
+out:
+  lp_cli_fail(&err);
+  lp_check_result_free(&r);
+  if (s)
+    lp_store_close(s);
+  return status;
+}
+
+static const struct lp_option check_options[] = {
+  { "repair", 0, LP_OPT_BOOL, NULL, "Remove garbage, rebuild damaged trees and drop corrupt content", NULL, NULL },
+  { NULL },
+};
+
+static const struct lp_command system_check = {
+  .name = "check",
+  .usage = "[options]",
+  .summary = "Verify the image store and its content",
+  .description = "Rehashes every content object the store refers to and checks that no row points at nothing, "
+                 "that nothing is left over in the store's directories, and that each image's flattened tree "
+                 "matches its layers. Prints one line per problem and exits 1 when any remain.",
+  .options = check_options,
+  .min_args = 0,
+  .max_args = 0,
+  .run = run_check,
+};
+
 static const struct lp_option no_options[] = { { NULL } };
 
-static const struct lp_command *const system_subcommands[] = { &system_df, NULL };
+static const struct lp_command *const system_subcommands[] = { &system_check, &system_df, NULL };
 
 const struct lp_command lp_cmd_system = {
   .name = "system",

@@ -257,13 +257,20 @@ static bool can_backquote(const char *s, size_t n)
 
 /* ---- floats ------------------------------------------------------------ */
 
+/* A double's exact decimal expansion has at most 767 significant digits,
+ * so asking for more only adds zeros, which are stripped anyway. */
+#define FLOAT_DIGITS_MAX 800
+
 /* Decimal digits of |f|: value = 0.DIGITS * 10^dp.  prec < 0: shortest
- * digits that read back as f; else prec significant digits. */
+ * digits that read back as f; else prec significant digits (at most
+ * FLOAT_DIGITS_MAX; digs holds FLOAT_DIGITS_MAX + 1 bytes). */
 static void float_digits(double f, int prec, char *digs, int *nd, int *dp)
 {
-	char buf[64];
+	char buf[FLOAT_DIGITS_MAX + 16];
 	int k = 0;
 
+	if (prec > FLOAT_DIGITS_MAX)
+		prec = FLOAT_DIGITS_MAX;
 	f = fabs(f);
 	if (f == 0) {
 		strcpy(digs, "0");
@@ -328,7 +335,7 @@ static void put_f(struct strbuf *sb, const char *digs, int nd, int dp)
  * shortest). */
 void tv_fmt_float(struct strbuf *sb, double f, char verb, int prec)
 {
-	char digs[40], buf[400];
+	char digs[FLOAT_DIGITS_MAX + 1];
 	int nd, dp;
 
 	if (isnan(f)) {
@@ -348,9 +355,13 @@ void tv_fmt_float(struct strbuf *sb, double f, char verb, int prec)
 			put_f(sb, digs, nd, dp);
 			return;
 		}
-		snprintf(buf, sizeof buf, verb == 'E' ? "%.*E" :
-			 verb == 'e' ? "%.*e" : "%.*f", prec, f);
-		strbuf_adds(sb, buf);
+		/* Any precision: the output is as long as it asks. */
+		if (verb == 'E')
+			strbuf_addf(sb, "%.*E", prec, f);
+		else if (verb == 'e')
+			strbuf_addf(sb, "%.*e", prec, f);
+		else
+			strbuf_addf(sb, "%.*f", prec, f);
 		return;
 	}
 	if (signbit(f))
@@ -838,7 +849,7 @@ static void json_string(struct strbuf *sb, const char *s, size_t n)
 
 static void json_float(struct strbuf *sb, double f)
 {
-	char digs[40];
+	char digs[FLOAT_DIGITS_MAX + 1];
 	int nd, dp;
 	double a = fabs(f);
 

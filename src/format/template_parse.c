@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -576,11 +577,17 @@ static bool parse_number(struct parser *p, struct token *t, struct tnode *n)
 	if (!hex && strpbrk(txt, ".eE")) {
 		errno = 0;
 		n->fval = strtod(txt, &endp);
+		/* glibc flags underflow (subnormal or 0) ERANGE; Go's
+		 * ParseFloat refuses only overflow (±Inf). */
+		if (errno == ERANGE && !isinf(n->fval))
+			errno = 0;
 		if (!*endp && errno == 0) {
 			ok = true;
 			n->is_float = true;
-			if (n->fval == (double)(long long)n->fval &&
-			    n->fval < 9.2e18 && n->fval > -9.2e18) {
+			/* Range first: converting an out-of-range double
+			 * to long long is undefined. */
+			if (n->fval < 9.2e18 && n->fval > -9.2e18 &&
+			    n->fval == (double)(long long)n->fval) {
 				n->is_int = true;
 				n->ival = (long long)n->fval;
 			}

@@ -184,4 +184,50 @@ int lp_store_df(struct lp_store *s, struct lp_store_df *out, lp_error_t *err);
 /* Open objects/ab/cdef... O_RDONLY|O_CLOEXEC. Returns fd or -1. */
 int lp_object_open(struct lp_store *s, const char *digest_hex, lp_error_t *err);
 
+/* ---- check (check.c) ------------------------------------------------------ */
+
+/* What lp_store_check() can find. */
+enum lp_check_kind
+{
+  LP_CHECK_OBJECT_MISSING,    /* a row names content that is not in objects/ */
+  LP_CHECK_OBJECT_CORRUPT,    /* an object's bytes do not hash to its name */
+  LP_CHECK_OBJECT_ORPHAN,     /* an object (or stray file) in objects/ no row names */
+  LP_CHECK_TMP_LEFTOVER,      /* a file left in tmp/ */
+  LP_CHECK_CONTAINER_ORPHAN,  /* containers/<x> without a row */
+  LP_CHECK_CONTAINER_NO_DIR,  /* a container row without its directory */
+  LP_CHECK_CONTAINER_NO_IMAGE, /* a container row whose image is gone */
+  LP_CHECK_IMAGE_NO_LAYER,    /* an image row naming a layer that is gone */
+  LP_CHECK_IMAGE_NO_TREE,     /* an image without its root node */
+  LP_CHECK_TREE_DANGLING,     /* tree rows whose parent/hardlink/image is gone */
+  LP_CHECK_TREE_MISMATCH,     /* the flattened tree differs from its layers */
+};
+
+struct lp_check_problem
+{
+  enum lp_check_kind kind;
+  char *subject;  /* what it is about: "object <hex>", "image sha256:...", "tmp/x" */
+  char *detail;   /* one line, without the subject */
+  int repaired;   /* with LP_CHECK_REPAIR: gone after the repair */
+  char *hint;     /* NULL, or what the user can do about one not repaired */
+};
+
+struct lp_check_result
+{
+  uint64_t images, layers, objects, object_bytes, containers;
+  struct lp_check_problem *problems;
+  size_t nproblems;
+};
+
+#define LP_CHECK_REPAIR 1
+/* Verify the store: every object a row names exists and hashes to its name,
+ * no row points at nothing, nothing in objects/, tmp/ or containers/ is
+ * unreferenced, and each image's tree equals a fresh flattening of its
+ * layers. Holds the store lock exclusively while it looks (waits for ingests
+ * in progress). With LP_CHECK_REPAIR it then removes garbage (lp_store_gc),
+ * rebuilds wrong or damaged trees, deletes corrupt objects (so a new pull
+ * can store them again), checks again and marks what is gone as repaired.
+ * Problems found are results, not errors: -1 only when checking failed. */
+int lp_store_check(struct lp_store *s, int flags, struct lp_check_result *out, lp_error_t *err);
+void lp_check_result_free(struct lp_check_result *r);
+
 #endif
