@@ -159,3 +159,20 @@ status_of() {
   grep -Eq ' stdout P partial$' "$log"
   lilipod rm c-log
 }
+
+@test "rmi of an image a container uses is refused (exit 2); rmi -f removes the container too" {
+  export LILIPOD_HOME="$BATS_TEST_TMPDIR/home"
+  run -0 lilipod pull -q --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/busybox"
+  id=$output
+  run -0 lilipod create --name c-uses busybox true
+  run --separate-stderr lilipod rmi busybox
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"image used by"* ]]
+  run -0 lilipod image exists busybox
+  run -0 lilipod rmi -f busybox
+  [[ "$output" == *"Deleted: $id"* ]]
+  run lilipod container exists c-uses
+  [ "$status" -eq 1 ]
+  run lilipod image exists busybox
+  [ "$status" -eq 1 ]
+}
