@@ -1,6 +1,7 @@
 /* cp: the container side in a child process, a record stream between the
  * two sides (see cp.h). */
 #include "cp.h"
+#include "fsid.h"
 
 #include "config.h"
 #include "state.h"
@@ -385,7 +386,10 @@ struct side
 /* A stopped container: its union mounted privately, served by a child. */
 static int mount_stopped(struct side *sd, lp_error_t *err)
 {
-  if (geteuid() != 0 && lp_runtime_unshare_user(LP_USERNS_KEEP_ID, err) < 0)
+  bool rootless = geteuid() != 0;
+  uid_t host_uid = getuid();
+  gid_t host_gid = getgid();
+  if (rootless && lp_runtime_unshare_user(LP_USERNS_KEEP_ID, err) < 0)
     return -1;
   if (unshare(CLONE_NEWNS) < 0)
     return lp_error(err, errno, "unshare the mount namespace");
@@ -407,7 +411,7 @@ static int mount_stopped(struct side *sd, lp_error_t *err)
                                       .upper_dir = sd->upper, .mountpoint = sd->mountpoint };
       struct lp_unionfs *fs = NULL;
       lp_error_t e = NULL;
-      if (lp_unionfs_mount(&uc, &fs, &e) < 0)
+      if ((rootless && lp_ctr_files_as_host_user(host_uid, host_gid, &e) < 0) || lp_unionfs_mount(&uc, &fs, &e) < 0)
         {
           (void)lp_write_all(rp[1], e->msg, strlen(e->msg));
           _exit(1);

@@ -1,5 +1,6 @@
 /* supervisor: start, supervise, stop and remove containers (see supervisor.h). */
 #include "supervisor.h"
+#include "fsid.h"
 
 #include "../fuse/unionfs.h"
 #include "../runtime/runtime.h"
@@ -127,6 +128,8 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
 {
   lp_error_t err = NULL;
   bool rootless = geteuid() != 0;
+  uid_t host_uid = getuid();
+  gid_t host_gid = getgid();
   enum lp_userns_mode mode = userns_mode(cfg);
   sigset_t none;
   sigemptyset(&none);
@@ -169,7 +172,8 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
       struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
                                       .mountpoint = p->rootfs };
       struct lp_unionfs *fs = NULL;
-      if (lp_unionfs_mount(&uc, &fs, &err) < 0)
+      if ((rootless && lp_ctr_files_as_host_user(host_uid, host_gid, &err) < 0)
+          || lp_unionfs_mount(&uc, &fs, &err) < 0)
         {
           lp_write_all(rp[1], err->msg, strlen(err->msg));
           _exit(1);

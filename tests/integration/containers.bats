@@ -176,3 +176,14 @@ status_of() {
   run lilipod image exists busybox
   [ "$status" -eq 1 ]
 }
+
+@test "everything a container wrote can be removed by the user with rm -rf of LILIPOD_HOME" {
+  export LILIPOD_HOME="$BATS_TEST_TMPDIR/home"
+  run -0 lilipod pull -q --tls-verify=false "$LILIPOD_TEST_REG_PLAIN/busybox"
+  run -0 lilipod run --name c-files busybox sh -c 'mkdir -p /a/b/c && echo data > /a/b/c/f && chown 1000:1000 /a/b && chmod 0500 /a/b && echo more >> /etc/passwd'
+  run -0 lilipod create --name c-never busybox true
+  run -0 lilipod cp "$BATS_TEST_FILENAME" c-never:/tmp/copied
+  run rm -rf "$LILIPOD_HOME"
+  [ "$status" -eq 0 ] || { echo "rm -rf failed: $output"; false; }
+  [ ! -e "$LILIPOD_HOME" ]
+}
