@@ -33,6 +33,10 @@
 #define LOWER_ONE_ALIAS (UPPER_BASE - 1) /* where a non-root lower id 1 goes */
 #define TIMEOUT 86400.0 /* every change goes through us: the kernel may cache */
 #define NL_BUCKETS 65536
+/* Inode numbers are reserved in meta.db this many at a time: a create
+ * writes the meta row once per block, not once per inode. Numbers of a
+ * block left unused when the server stops are skipped. */
+#define INO_BLOCK 1024
 #define DCACHE_BITS 6
 
 enum
@@ -107,6 +111,7 @@ struct lp_unionfs
   sqlite3_stmt *q[Q_COUNT];
   int upper_fd, data_fd;
   uint64_t next_ino;
+  uint64_t ino_limit; /* meta.db's next_ino: numbers below it may be in use */
   int writeback;
   char *mountpoint;
   int mounted;
@@ -845,8 +850,16 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
           goto out;
         }
     }
-  e.ctime = now;
-  ret = put_ent(fs, &e);
+  /* A file with a data file presents that file's size, atime, mtime and
+   * (when later) ctime, which ftruncate and utimensat have just set: the row
+   * changes only with the mode or the owner. This spares a commit per file
+   * written through the writeback cache (the kernel sends its mtime at
+   * write-back). */
+  if (!e.has_data || (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+    {
+      e.ctime = now;
+      ret = put_ent(fs, &e);
+    }
 out:;
   struct stat st;
   if (ret == 0)
@@ -928,9 +941,15 @@ static int new_node(fuse_req_t req, uint64_t parent, const char *name, mode_t mo
     }
   if ((ret = tx(fs, "BEGIN IMMEDIATE")) < 0)
     goto fail;
-  sqlite3_stmt *s = Q(fs, Q_SET_NEXT);
-  sqlite3_bind_int64(s, 1, (int64_t)(ino + 1));
-  ret = step_done(s);
+  sqlite3_stmt *s;
+  uint64_t limit = fs->ino_limit;
+  if (ino >= limit)
+    {
+      limit = ino + INO_BLOCK;
+      s = Q(fs, Q_SET_NEXT);
+      sqlite3_bind_int64(s, 1, (int64_t)limit);
+      ret = step_done(s);
+    }
   if (ret == 0)
     ret = put_ent(fs, &e);
   if (ret == 0 && link)
@@ -947,6 +966,7 @@ static int new_node(fuse_req_t req, uint64_t parent, const char *name, mode_t mo
   if ((ret = tx_end(fs, ret)) < 0)
     goto fail;
   fs->next_ino = ino + 1;
+  fs->ino_limit = limit;
   *ino_out = ino;
   return 0;
 fail:
@@ -1870,6 +1890,7 @@ static int open_upper(struct lp_unionfs *fs, const char *dir, lp_error_t *err)
   if (sqlite3_prepare_v2(fs->db, "SELECT value FROM meta WHERE key = 'next_ino'", -1, &s, NULL) == SQLITE_OK
       && sqlite3_step(s) == SQLITE_ROW)
     fs->next_ino = (uint64_t)sqlite3_column_int64(s, 0);
+  fs->ino_limit = fs->next_ino;
   sqlite3_finalize(s);
   /* Inodes unlinked while open when the last server stopped. */
   if (sqlite3_prepare_v2(fs->db, "SELECT ino FROM inodes WHERE nlink <= 0", -1, &s, NULL) == SQLITE_OK)
