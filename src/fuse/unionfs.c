@@ -304,7 +304,19 @@ static uint64_t nl_dec(struct lp_unionfs *fs, uint64_t ino, uint64_t n)
 
 /* ---- inodes ------------------------------------------------------------ */
 
-static int get_ent(struct lp_unionfs *fs, uint64_t ino, struct ent *e)
+static void ent_from_lower(struct ent *e, const struct lp_lower_node *n)
+{
+  e->mode = n->mode;
+  e->uid = n->uid;
+  e->gid = n->gid;
+  e->rdev = n->rdev;
+  e->nlink = n->nlink > 0 ? n->nlink : 1;
+  e->atime = e->mtime = e->ctime = n->mtime_ns;
+  e->size = n->size;
+}
+
+/* The inode's upper row: 1 found, 0 none (e zeroed but for ino), or -EIO. */
+static int get_ent_row(struct lp_unionfs *fs, uint64_t ino, struct ent *e)
 {
   sqlite3_stmt *s = Q(fs, Q_GET);
   sqlite3_bind_int64(s, 1, (int64_t)ino);
@@ -324,11 +336,17 @@ static int get_ent(struct lp_unionfs *fs, uint64_t ino, struct ent *e)
       e->size = sqlite3_column_int64(s, 8);
       e->has_data = (int)sqlite3_column_int64(s, 9);
       sqlite3_reset(s);
-      return 0;
+      return 1;
     }
   sqlite3_reset(s);
-  if (rc != SQLITE_DONE)
-    return -EIO;
+  return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int get_ent(struct lp_unionfs *fs, uint64_t ino, struct ent *e)
+{
+  int rc = get_ent_row(fs, ino, e);
+  if (rc != 0)
+    return rc < 0 ? rc : 0;
   int64_t lid = lower_of(fs, ino);
   if (!lid)
     {
@@ -347,13 +365,7 @@ static int get_ent(struct lp_unionfs *fs, uint64_t ino, struct ent *e)
   int ret = lp_lower_get(fs->lower, lid, &n);
   if (ret < 0)
     return ret;
-  e->mode = n.mode;
-  e->uid = n.uid;
-  e->gid = n.gid;
-  e->rdev = n.rdev;
-  e->nlink = n.nlink > 0 ? n.nlink : 1;
-  e->atime = e->mtime = e->ctime = n.mtime_ns;
-  e->size = n.size;
+  ent_from_lower(e, &n);
   return 0;
 }
 
@@ -413,26 +425,62 @@ static int stat_ino(struct lp_unionfs *fs, uint64_t ino, struct stat *st)
   return ret < 0 ? ret : ent_stat(fs, &e, st);
 }
 
-/* An inode no name and no kernel reference points to any more. */
-static void purge(struct lp_unionfs *fs, uint64_t ino)
+/* The rows of an inode no name and no kernel reference points to any more
+ * (the caller commits, then removes the data file: a crash in between
+ * leaves only an unreferenced data file). Only a directory has dirents. */
+static int purge_rows(struct lp_unionfs *fs, const struct ent *e)
+{
+  sqlite3_stmt *s = Q(fs, Q_DEL_INODE);
+  sqlite3_bind_int64(s, 1, (int64_t)e->ino);
+  int ret = step_done(s);
+  if (ret == 0 && S_ISDIR(e->mode))
+    {
+      s = Q(fs, Q_DIRENT_DEL_ALL);
+      sqlite3_bind_int64(s, 1, (int64_t)e->ino);
+      ret = step_done(s);
+    }
+  return ret;
+}
+
+static void purge_data(struct lp_unionfs *fs, uint64_t ino)
 {
   char name[32];
-  sqlite3_stmt *s = Q(fs, Q_DEL_INODE);
-  sqlite3_bind_int64(s, 1, (int64_t)ino);
-  step_done(s);
-  s = Q(fs, Q_DIRENT_DEL_ALL);
-  sqlite3_bind_int64(s, 1, (int64_t)ino);
-  step_done(s);
   data_name(ino, name);
   if (unlinkat(fs->data_fd, name, 0) < 0 && errno != ENOENT)
     lp_warn("unionfs: remove data of inode %" PRIu64 ": %s", ino, strerror(errno));
 }
 
+/* Purge every inode of inos[] that is dead (no name, no kernel reference),
+ * in one transaction. Lock held, no transaction open. */
+static void purge_dead(struct lp_unionfs *fs, const uint64_t *inos, size_t n)
+{
+  uint64_t *gone = NULL;
+  size_t ngone = 0;
+  int in_tx = 0, ret = 0;
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      struct ent e;
+      if (nl_get(fs, inos[i]) != 0 || get_ent(fs, inos[i], &e) < 0 || e.nlink > 0)
+        continue;
+      if (!in_tx && (ret = tx(fs, "BEGIN IMMEDIATE")) < 0)
+        break;
+      in_tx = 1;
+      ret = purge_rows(fs, &e);
+      if (ret == 0 && e.has_data)
+        {
+          gone = xreallocarray(gone, ngone + 1, sizeof *gone);
+          gone[ngone++] = e.ino;
+        }
+    }
+  if (in_tx && tx_end(fs, ret) == 0)
+    for (size_t i = 0; i < ngone; i++)
+      purge_data(fs, gone[i]);
+  free(gone);
+}
+
 static void maybe_purge(struct lp_unionfs *fs, uint64_t ino)
 {
-  struct ent e;
-  if (nl_get(fs, ino) == 0 && get_ent(fs, ino, &e) == 0 && e.nlink <= 0)
-    purge(fs, ino);
+  purge_dead(fs, &ino, 1);
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -480,6 +528,32 @@ static int resolve(struct lp_unionfs *fs, uint64_t dir, const char *name, uint64
   return -ENOENT;
 }
 
+/* resolve() and the inode's attributes in one go: a name found in the lower
+ * already gave its node, so that is not read twice. *in_lower: whether the
+ * lower has the name (1, 0, or -1 if not looked at). */
+static int resolve_ent(struct lp_unionfs *fs, uint64_t dir, const char *name, struct ent *e, int *in_lower)
+{
+  uint64_t u;
+  *in_lower = -1;
+  if (upper_dirent(fs, dir, name, &u))
+    {
+      if (!u)
+        {
+          *in_lower = 1; /* a whiteout is only made over a lower name */
+          return -ENOENT;
+        }
+      return get_ent(fs, u, e);
+    }
+  struct lp_lower_node n;
+  *in_lower = lower_has(fs, dir, name, &n);
+  if (!*in_lower)
+    return -ENOENT;
+  int rc = get_ent_row(fs, ino_of_lower(fs, n.canon), e);
+  if (rc == 0)
+    ent_from_lower(e, &n);
+  return rc < 0 ? rc : 0;
+}
+
 static int add_name(struct lp_unionfs *fs, uint64_t dir, const char *name, uint64_t ino, mode_t mode)
 {
   sqlite3_stmt *s = Q(fs, Q_DIRENT_PUT);
@@ -490,10 +564,13 @@ static int add_name(struct lp_unionfs *fs, uint64_t dir, const char *name, uint6
   return step_done(s);
 }
 
-/* Hide a name: a whiteout row if the lower has it, else no row. */
-static int remove_name(struct lp_unionfs *fs, uint64_t dir, const char *name)
+/* Hide a name: a whiteout row if the lower has it, else no row. in_lower:
+ * whether it does, if known, else -1. */
+static int remove_name(struct lp_unionfs *fs, uint64_t dir, const char *name, int in_lower)
 {
-  if (lower_has(fs, dir, name, NULL))
+  if (in_lower < 0)
+    in_lower = lower_has(fs, dir, name, NULL);
+  if (in_lower)
     return add_name(fs, dir, name, 0, 0);
   sqlite3_stmt *s = Q(fs, Q_DIRENT_DEL);
   sqlite3_bind_int64(s, 1, (int64_t)dir);
@@ -701,12 +778,15 @@ static int open_data(struct lp_unionfs *fs, uint64_t ino, int flags)
 
 /* ---- operations ------------------------------------------------------------ */
 
-static void entry_reply(fuse_req_t req, struct lp_unionfs *fs, uint64_t ino, int ret, struct fuse_file_info *fi)
+/* Reply to an entry request for e (or with ret < 0), and unlock. */
+static void entry_reply_ent(fuse_req_t req, struct lp_unionfs *fs, const struct ent *e, int ret,
+                            struct fuse_file_info *fi)
 {
   struct fuse_entry_param ep;
   memset(&ep, 0, sizeof ep);
+  uint64_t ino = e ? e->ino : 0;
   if (ret == 0)
-    ret = stat_ino(fs, ino, &ep.attr);
+    ret = ent_stat(fs, e, &ep.attr);
   if (ret < 0)
     {
       pthread_mutex_unlock(&fs->lock);
@@ -731,12 +811,21 @@ static void entry_reply(fuse_req_t req, struct lp_unionfs *fs, uint64_t ino, int
     fuse_reply_entry(req, &ep);
 }
 
+static void entry_reply(fuse_req_t req, struct lp_unionfs *fs, uint64_t ino, int ret, struct fuse_file_info *fi)
+{
+  struct ent e;
+  if (ret == 0)
+    ret = get_ent(fs, ino, &e);
+  entry_reply_ent(req, fs, ret == 0 ? &e : NULL, ret, fi);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
   struct lp_unionfs *fs = FS(req);
-  uint64_t ino = 0;
+  struct ent e;
+  int in_lower;
   pthread_mutex_lock(&fs->lock);
-  int ret = resolve(fs, parent, name, &ino);
+  int ret = resolve_ent(fs, parent, name, &e, &in_lower);
   if (ret == -ENOENT)
     {
       pthread_mutex_unlock(&fs->lock);
@@ -746,32 +835,31 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
       fuse_reply_entry(req, &ep);
       return;
     }
-  entry_reply(req, fs, ino, ret, NULL);
+  entry_reply_ent(req, fs, ret == 0 ? &e : NULL, ret, NULL);
 }
 
-static void forget_one(struct lp_unionfs *fs, fuse_ino_t ino, uint64_t n)
+/* The inodes the kernel forgot that may now be purged go in one
+ * transaction (an rm -rf sends its forgets in batches). */
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
-  if (nl_dec(fs, ino, n) == 0)
-    maybe_purge(fs, ino);
+  struct lp_unionfs *fs = FS(req);
+  uint64_t one = 0, *unref = count > 1 ? xreallocarray(NULL, count, sizeof *unref) : &one;
+  size_t n = 0;
+  pthread_mutex_lock(&fs->lock);
+  for (size_t i = 0; i < count; i++)
+    if (nl_dec(fs, forgets[i].ino, forgets[i].nlookup) == 0)
+      unref[n++] = forgets[i].ino;
+  purge_dead(fs, unref, n);
+  pthread_mutex_unlock(&fs->lock);
+  if (unref != &one)
+    free(unref);
+  fuse_reply_none(req);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-  struct lp_unionfs *fs = FS(req);
-  pthread_mutex_lock(&fs->lock);
-  forget_one(fs, ino, nlookup);
-  pthread_mutex_unlock(&fs->lock);
-  fuse_reply_none(req);
-}
-
-static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
-{
-  struct lp_unionfs *fs = FS(req);
-  pthread_mutex_lock(&fs->lock);
-  for (size_t i = 0; i < count; i++)
-    forget_one(fs, forgets[i].ino, forgets[i].nlookup);
-  pthread_mutex_unlock(&fs->lock);
-  fuse_reply_none(req);
+  struct fuse_forget_data f = { .ino = ino, .nlookup = nlookup };
+  op_forget_multi(req, 1, &f);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -1041,10 +1129,10 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, in
   struct lp_unionfs *fs = FS(req);
   uint64_t ino;
   struct ent e;
+  int dead = 0, in_lower;
   pthread_mutex_lock(&fs->lock);
-  int ret = resolve(fs, parent, name, &ino);
-  if (ret == 0)
-    ret = get_ent(fs, ino, &e);
+  int ret = resolve_ent(fs, parent, name, &e, &in_lower);
+  ino = ret == 0 ? e.ino : 0;
   if (ret == 0 && dir && !S_ISDIR(e.mode))
     ret = -ENOTDIR;
   if (ret == 0 && !dir && S_ISDIR(e.mode))
@@ -1053,15 +1141,18 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, in
     ret = -ENOTEMPTY;
   if (ret == 0 && (ret = tx(fs, "BEGIN IMMEDIATE")) == 0)
     {
-      ret = remove_name(fs, parent, name);
+      ret = remove_name(fs, parent, name, in_lower);
       if (ret == 0)
         ret = drop_link(fs, &e);
       if (ret == 0)
         ret = touch_dir(fs, parent, dir ? -1 : 0);
+      dead = ret == 0 && e.nlink <= 0 && nl_get(fs, ino) == 0;
+      if (dead)
+        ret = purge_rows(fs, &e);
       ret = tx_end(fs, ret);
     }
-  if (ret == 0)
-    maybe_purge(fs, ino);
+  if (ret == 0 && dead && e.has_data)
+    purge_data(fs, ino);
   pthread_mutex_unlock(&fs->lock);
   fuse_reply_err(req, -ret);
 }
@@ -1147,7 +1238,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
       if (ret == 0)
         ret = add_name(fs, newparent, newname, src, se.mode);
       if (ret == 0)
-        ret = remove_name(fs, parent, name);
+        ret = remove_name(fs, parent, name, -1);
       if (ret == 0)
         ret = touch_dir(fs, parent, dirmove ? -sd : 0);
       if (ret == 0 && dirmove)
@@ -1903,8 +1994,7 @@ static int open_upper(struct lp_unionfs *fs, const char *dir, lp_error_t *err)
           dead[n++] = (uint64_t)sqlite3_column_int64(s, 0);
         }
       sqlite3_finalize(s);
-      for (size_t i = 0; i < n; i++)
-        purge(fs, dead[i]);
+      purge_dead(fs, dead, n);
       free(dead);
     }
   return 0;
