@@ -47,7 +47,7 @@ struct lp_unionfs;
 
 /* Open the layers and mount; on return the mountpoint is ready to be served. */
 int lp_unionfs_mount(const struct lp_unionfs_config *cfg, struct lp_unionfs **out, lp_error_t *err);
-/* Serve requests on a multithreaded loop until unmounted (or
+/* Serve requests on one thread until unmounted (or
  * lp_unionfs_exit()). Returns 0 on a clean unmount. */
 int lp_unionfs_serve(struct lp_unionfs *fs, lp_error_t *err);
 /* Ask the loop to stop (async-signal-safe). */
