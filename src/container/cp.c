@@ -1,7 +1,7 @@
 /* cp: the container side in a child process, a record stream between the
  * two sides (see cp.h). */
 #include "cp.h"
-#include "fsid.h"
+#include "union_server.h"
 
 #include "config.h"
 #include "state.h"
@@ -397,43 +397,11 @@ static int mount_stopped(struct side *sd, lp_error_t *err)
     return lp_error(err, errno, "make / private");
   if (mkdir(sd->mountpoint, 0755) < 0 && errno != EEXIST)
     return lp_error(err, errno, "create `%s`", sd->mountpoint);
-  int rp[2];
-  if (pipe2(rp, O_CLOEXEC) < 0)
-    return lp_error(err, errno, "pipe");
-  sd->fuse = fork();
+  struct lp_unionfs_config uc = { .store_home = sd->home, .lower_root = sd->lower_root, .upper_dir = sd->upper,
+                                  .mountpoint = sd->mountpoint };
+  sd->fuse = lp_ctr_union_serve(&uc, rootless ? host_uid : (uid_t) -1, host_gid, NULL, 0, err);
   if (sd->fuse < 0)
-    return lp_error(err, errno, "fork the FUSE server");
-  if (sd->fuse == 0)
-    {
-      close(rp[0]);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      struct lp_unionfs_config uc = { .store_home = sd->home, .lower_root = sd->lower_root,
-                                      .upper_dir = sd->upper, .mountpoint = sd->mountpoint };
-      struct lp_unionfs *fs = NULL;
-      lp_error_t e = NULL;
-      if ((rootless && lp_ctr_files_as_host_user(host_uid, host_gid, &e) < 0) || lp_unionfs_mount(&uc, &fs, &e) < 0)
-        {
-          (void)lp_write_all(rp[1], e->msg, strlen(e->msg));
-          _exit(1);
-        }
-      (void)lp_write_all(rp[1], "R", 1);
-      close(rp[1]);
-      if (lp_unionfs_serve(fs, &e) < 0)
-        lp_error_free(&e);
-      lp_unionfs_unmount_and_free(fs);
-      _exit(0);
-    }
-  close(rp[1]);
-  char buf[512];
-  ssize_t n;
-  while ((n = read(rp[0], buf, sizeof buf - 1)) < 0 && errno == EINTR)
-    ;
-  close(rp[0]);
-  if (n != 1 || buf[0] != 'R')
-    {
-      buf[n > 0 ? n : 0] = '\0';
-      return lp_error(err, 0, "mount the container's root filesystem: %s", n > 0 ? buf : "the FUSE server died");
-    }
+    return -1;
   return open(sd->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 

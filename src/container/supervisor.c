@@ -1,6 +1,6 @@
 /* supervisor: start, supervise, stop and remove containers (see supervisor.h). */
 #include "supervisor.h"
-#include "fsid.h"
+#include "union_server.h"
 
 #include "../fuse/unionfs.h"
 #include "../runtime/runtime.h"
@@ -149,56 +149,13 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
       lp_error(&err, errno, "make / private");
       goto fail;
     }
-  int rp[2];
-  if (pipe2(rp, O_CLOEXEC) < 0)
-    {
-      lp_error(&err, errno, "pipe");
-      goto fail;
-    }
-  pid_t f = fork();
+  struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
+                                  .mountpoint = p->rootfs };
+  int theirs[] = { sock, stdio[0], stdio[1], stdio[2] };
+  pid_t f = lp_ctr_union_serve(&uc, rootless ? host_uid : (uid_t) -1, host_gid, theirs,
+                               sizeof theirs / sizeof theirs[0], &err);
   if (f < 0)
-    {
-      lp_error(&err, errno, "fork the FUSE server");
-      goto fail;
-    }
-  if (f == 0)
-    {
-      close(rp[0]);
-      close(sock);
-      for (int i = 0; i < 3; i++)
-        if (stdio[i] >= 0)
-          close(stdio[i]);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
-                                      .mountpoint = p->rootfs };
-      struct lp_unionfs *fs = NULL;
-      if ((rootless && lp_ctr_files_as_host_user(host_uid, host_gid, &err) < 0)
-          || lp_unionfs_mount(&uc, &fs, &err) < 0)
-        {
-          lp_write_all(rp[1], err->msg, strlen(err->msg));
-          _exit(1);
-        }
-      if (lp_write_all(rp[1], "R", 1) < 0)
-        _exit(1);
-      close(rp[1]);
-      if (lp_unionfs_serve(fs, &err) < 0)
-        lp_error_free(&err);
-      lp_unionfs_unmount_and_free(fs);
-      _exit(0);
-    }
-  close(rp[1]);
-  char buf[1024];
-  ssize_t n;
-  while ((n = read(rp[0], buf, sizeof buf - 1)) < 0 && errno == EINTR)
-    ;
-  close(rp[0]);
-  if (n != 1 || buf[0] != 'R')
-    {
-      buf[n > 0 ? n : 0] = '\0';
-      lp_error(&err, 0, "mount the container's root filesystem: %s", n > 0 ? buf : "the FUSE server died");
-      waitpid(f, NULL, 0);
-      goto fail;
-    }
+    goto fail;
 
   struct lp_ctr_spec cs;
   if (lp_ctr_config_spec(cfg, p->rootfs, p->genfiles, &cs, &err) < 0)
