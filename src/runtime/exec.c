@@ -16,34 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int exec_stdio(const struct lp_runtime_spec *spec, int ttyfd, lp_error_t *err)
-{
-  if (ttyfd >= 0)
-    {
-      if (setsid() < 0 && errno != EPERM)
-        return lp_error(err, errno, "setsid");
-      if (ioctl(ttyfd, TIOCSCTTY, 0) < 0)
-        return lp_error(err, errno, "make the pty the controlling terminal");
-      for (int i = 0; i < 3; i++)
-        if (dup2(ttyfd, i) < 0)
-          return lp_error(err, errno, "dup2 the pty");
-      if (ttyfd > 2)
-        close(ttyfd);
-      return 0;
-    }
-  int fds[3];
-  for (int i = 0; i < 3; i++)
-    {
-      fds[i] = -1;
-      if (spec->stdio[i] >= 0 && (fds[i] = fcntl(spec->stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
-        return lp_error(err, errno, "dup stdio fd %d", spec->stdio[i]);
-    }
-  for (int i = 0; i < 3; i++)
-    if (fds[i] >= 0 && (dup2(fds[i], i) < 0 || close(fds[i]) < 0))
-      return lp_error(err, errno, "dup2 stdio fd %d", i);
-  return 0;
-}
-
 __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_runtime_spec *spec, int ttyfd,
                                                  int ptysock, int errfd)
 {
@@ -64,8 +36,10 @@ __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_r
         lp_process_fail(errfd, 125, err);
       close(ptysock);
     }
-  if (exec_stdio(spec, ttyfd, &err) < 0)
+  if (lp_process_stdio(spec, ttyfd, &err) < 0)
     lp_process_fail(errfd, 125, err);
+  if (ttyfd > 2)
+    close(ttyfd);
   if (lp_user_resolve(spec->user, &user, &err) < 0)
     lp_process_fail(errfd, 125, err);
   if (spec->tty && isatty(0) && fchown(0, user.uid, (gid_t)-1) < 0)

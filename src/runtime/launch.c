@@ -50,38 +50,6 @@ int lp_runtime_wait(pid_t pid, int *exit_status, lp_error_t *err)
   return 0;
 }
 
-/* In the child: the container's stdio. */
-static int setup_stdio(const struct lp_runtime_spec *spec, int ttyfd, lp_error_t *err)
-{
-  if (ttyfd >= 0)
-    {
-      if (setsid() < 0 && errno != EPERM)
-        return lp_error(err, errno, "setsid");
-      if (ioctl(ttyfd, TIOCSCTTY, 0) < 0)
-        return lp_error(err, errno, "make the pty the controlling terminal");
-      for (int i = 0; i < 3; i++)
-        if (dup2(ttyfd, i) < 0)
-          return lp_error(err, errno, "dup2 the pty");
-      return 0;
-    }
-  /* Move the given fds out of 0..2 first, so dup2 cannot clobber one we
-   * still need. */
-  int fds[3];
-  for (int i = 0; i < 3; i++)
-    {
-      fds[i] = -1;
-      if (spec->stdio[i] >= 0 && (fds[i] = fcntl(spec->stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
-        return lp_error(err, errno, "dup stdio fd %d", spec->stdio[i]);
-    }
-  for (int i = 0; i < 3; i++)
-    if (fds[i] >= 0 && dup2(fds[i], i) < 0)
-      return lp_error(err, errno, "dup2 stdio fd %d", i);
-  for (int i = 0; i < 3; i++)
-    if (fds[i] >= 0)
-      close(fds[i]);
-  return 0;
-}
-
 struct child_args
 {
   const struct lp_runtime_spec *spec;
@@ -133,7 +101,7 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
         lp_process_fail(a->errfd, 125, err);
       close(a->ptysock);
     }
-  if (setup_stdio(spec, ttyfd, &err) < 0)
+  if (lp_process_stdio(spec, ttyfd, &err) < 0)
     lp_process_fail(a->errfd, 125, err);
   if (ttyfd < 0 && setsid() < 0 && errno != EPERM)
     {

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,4 +478,35 @@ int lp_cap_parse(const char *name, unsigned long long *mask, lp_error_t *err)
         return 0;
       }
   return lp_error(err, 0, "unknown capability `%s`", name);
+}
+
+int lp_process_stdio(const struct lp_runtime_spec *spec, int ttyfd, lp_error_t *err)
+{
+  if (ttyfd >= 0)
+    {
+      if (setsid() < 0 && errno != EPERM)
+        return lp_error(err, errno, "setsid");
+      if (ioctl(ttyfd, TIOCSCTTY, 0) < 0)
+        return lp_error(err, errno, "make the pty the controlling terminal");
+      for (int i = 0; i < 3; i++)
+        if (dup2(ttyfd, i) < 0)
+          return lp_error(err, errno, "dup2 the pty");
+      return 0;
+    }
+  /* Move the given fds out of 0..2 first, so dup2 cannot clobber one we
+   * still need. */
+  int fds[3];
+  for (int i = 0; i < 3; i++)
+    {
+      fds[i] = -1;
+      if (spec->stdio[i] >= 0 && (fds[i] = fcntl(spec->stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
+        return lp_error(err, errno, "dup stdio fd %d", spec->stdio[i]);
+    }
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0 && dup2(fds[i], i) < 0)
+      return lp_error(err, errno, "dup2 stdio fd %d", i);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  return 0;
 }

@@ -59,4 +59,9 @@ __attribute__((noreturn)) void lp_process_fail(int fd, int code, lp_error_t err)
  * with *err (exit_code set) if the child reported a failure. */
 int lp_process_read_fail(int fd, lp_error_t *err);
 
+/* In a container's process before exec: stdio from spec->stdio, or, when
+ * ttyfd >= 0, a new session with the pty as controlling terminal on 0..2
+ * (ttyfd itself stays open: the caller closes it when done with it). */
+int lp_process_stdio(const struct lp_runtime_spec *spec, int ttyfd, lp_error_t *err);
+
 #endif
