@@ -62,18 +62,6 @@ void lp_check_result_free(struct lp_check_result *r)
     }
 }
 
-static int scalar(struct lp_store *s, const char *sql, uint64_t *out, lp_error_t *err)
-{
-  sqlite3_stmt *st = lp_db_stmt(s, sql, err);
-  if (!st)
-    return -1;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW)
-    *out = (uint64_t) sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return rc == SQLITE_ROW ? 0 : lp_db_error(s, err, "check");
-}
-
 /* The names (or ids) of the images whose layers or trees use object hex,
  * joined with ", "; NULL if none. */
 static char *images_using(struct lp_store *s, const char *hex, lp_error_t *err)
@@ -501,9 +489,10 @@ static int check_pass(struct lp_store *s, struct lp_check_result *r, lp_error_t 
   struct lp_pathmap refs;
   lp_pathmap_init(&refs);
   int ret = -1;
-  if (scalar(s, "SELECT count(*) FROM images", &r->images, err) < 0
-      || scalar(s, "SELECT count(*) FROM layers", &r->layers, err) < 0
-      || scalar(s, "SELECT count(*) FROM containers", &r->containers, err) < 0
+  const char *what = "check";
+  if (lp_db_scalar(s, what, "SELECT count(*) FROM images", &r->images, err) < 0
+      || lp_db_scalar(s, what, "SELECT count(*) FROM layers", &r->layers, err) < 0
+      || lp_db_scalar(s, what, "SELECT count(*) FROM containers", &r->containers, err) < 0
       || check_referenced_objects(s, r, &refs, err) < 0 || check_object_files(s, r, &refs, err) < 0
       || list_dir(s, "tmp", tmp_entry, r, err) < 0 || list_dir(s, "containers", container_entry, r, err) < 0
       || check_containers(s, r, err) < 0 || check_rows(s, r, err) < 0 || check_trees(s, r, err) < 0)

@@ -74,6 +74,18 @@ int lp_db_error(struct lp_store *s, lp_error_t *err, const char *what)
   return lp_error(err, 0, "store database: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+int lp_db_scalar(struct lp_store *s, const char *what, const char *sql, uint64_t *out, lp_error_t *err)
+{
+  sqlite3_stmt *st = lp_db_stmt(s, sql, err);
+  if (!st)
+    return -1;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    *out = (uint64_t) sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? 0 : lp_db_error(s, err, what);
+}
+
 int lp_db_exists(struct lp_store *s, const char *sql, const char *key, const char *what, lp_error_t *err)
 {
   sqlite3_stmt *st = lp_db_stmt(s, sql, err);

@@ -196,35 +196,24 @@ static int df_object(void *ctx, int dfd, const char *name, const char *hex, cons
   return 0;
 }
 
-static int scalar(struct lp_store *s, const char *sql, uint64_t *out, lp_error_t *err)
-{
-  sqlite3_stmt *st = lp_db_stmt(s, sql, err);
-  if (!st)
-    return -1;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW)
-    *out = (uint64_t) sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return rc == SQLITE_ROW ? 0 : lp_db_error(s, err, "compute disk usage");
-}
-
 int lp_store_df(struct lp_store *s, struct lp_store_df *df, lp_error_t *err)
 {
+  const char *what = "compute disk usage";
   memset(df, 0, sizeof *df);
   uint64_t logical = 0, stored = 0;
-  if (scalar(s, "SELECT count(*) FROM images", &df->images, err) < 0
-      || scalar(s,
+  if (lp_db_scalar(s, what, "SELECT count(*) FROM images", &df->images, err) < 0
+      || lp_db_scalar(s, what,
                 "SELECT coalesce(sum(size), 0) FROM layers WHERE id IN (SELECT layer FROM image_layers)",
                 &df->images_bytes, err)
            < 0
-      || scalar(s, "SELECT count(*) FROM layers", &df->layers, err) < 0
-      || scalar(s, "SELECT count(*) FROM layers WHERE id NOT IN (SELECT layer FROM image_layers)",
+      || lp_db_scalar(s, what, "SELECT count(*) FROM layers", &df->layers, err) < 0
+      || lp_db_scalar(s, what, "SELECT count(*) FROM layers WHERE id NOT IN (SELECT layer FROM image_layers)",
                 &df->layers_unused, err)
            < 0
-      || scalar(s, "SELECT count(*) FROM containers", &df->containers, err) < 0
-      || scalar(s, "SELECT coalesce(sum(length(inline_data)), 0) FROM layer_entries", &df->inline_bytes, err) < 0
-      || scalar(s, "SELECT coalesce(sum(size), 0) FROM layer_entries WHERE digest IS NOT NULL", &logical, err) < 0
-      || scalar(s,
+      || lp_db_scalar(s, what, "SELECT count(*) FROM containers", &df->containers, err) < 0
+      || lp_db_scalar(s, what, "SELECT coalesce(sum(length(inline_data)), 0) FROM layer_entries", &df->inline_bytes, err) < 0
+      || lp_db_scalar(s, what, "SELECT coalesce(sum(size), 0) FROM layer_entries WHERE digest IS NOT NULL", &logical, err) < 0
+      || lp_db_scalar(s, what,
                 "SELECT coalesce(sum(size), 0) FROM (SELECT max(size) AS size FROM layer_entries"
                 " WHERE digest IS NOT NULL GROUP BY digest)",
                 &stored, err)

@@ -37,6 +37,8 @@ struct lp_store
 sqlite3_stmt *lp_db_stmt(struct lp_store *s, const char *sql, lp_error_t *err);
 int lp_db_exec(struct lp_store *s, const char *sql, lp_error_t *err);
 int lp_db_error(struct lp_store *s, lp_error_t *err, const char *what);
+/* Run a SELECT yielding one integer into *out; err names `what` on failure. */
+int lp_db_scalar(struct lp_store *s, const char *what, const char *sql, uint64_t *out, lp_error_t *err);
 /* Run a one-parameter SELECT: 1 if it yields a row, 0 if not, -1 on error. */
 int lp_db_exists(struct lp_store *s, const char *sql, const char *key, const char *what, lp_error_t *err);
 /* BEGIN IMMEDIATE (waits busy_timeout for other writers). */
