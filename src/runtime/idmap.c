@@ -188,6 +188,60 @@ bool lp_idmap_to_host(const struct lp_idmap *m, uint32_t inside, uint32_t *outsi
   return false;
 }
 
+int lp_idmap_parse_proc(const char *text, struct lp_idmap *out, lp_error_t *err)
+{
+  out->e = NULL;
+  out->n = 0;
+  for (const char *p = text; p && *p;)
+    {
+      unsigned long long v[3];
+      int used = 0;
+      while (*p == ' ' || *p == '\t' || *p == '\n')
+        p++;
+      if (!*p)
+        break;
+      if (sscanf(p, "%llu %llu %llu%n", &v[0], &v[1], &v[2], &used) != 3 || v[0] > UINT32_MAX || v[1] > UINT32_MAX
+          || v[2] > UINT32_MAX || v[2] == 0)
+        {
+          lp_idmap_free(out);
+          return lp_error(err, 0, "malformed id map line `%.*s`", (int)strcspn(p, "\n"), p);
+        }
+      add_entry(out, (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]);
+      p += used;
+    }
+  return 0;
+}
+
+bool lp_idmap_is_identity(const struct lp_idmap *m)
+{
+  return m->n == 1 && m->e[0].inside == 0 && m->e[0].outside == 0 && m->e[0].count == UINT32_MAX;
+}
+
+int lp_idmap_read_self(const char *file, struct lp_idmap *out, lp_error_t *err)
+{
+  struct strbuf sb = STRBUF_INIT;
+  cleanup_free char *path = xasprintf("/proc/self/%s", file);
+  if (lp_read_file_at(AT_FDCWD, path, &sb, err) < 0)
+    return -1;
+  int rc = lp_idmap_parse_proc(sb.buf ? sb.buf : "", out, err);
+  strbuf_release(&sb);
+  return rc;
+}
+
+bool lp_userns_is_initial(void)
+{
+  struct lp_idmap m;
+  lp_error_t err = NULL;
+  if (lp_idmap_read_self("uid_map", &m, &err) < 0)
+    {
+      lp_error_free(&err);
+      return true;
+    }
+  bool r = lp_idmap_is_identity(&m);
+  lp_idmap_free(&m);
+  return r;
+}
+
 static int read_ranges(const char *path, const char *user, uid_t uid, struct lp_subid_range **r, size_t *n,
                        lp_error_t *err)
 {

@@ -66,6 +66,16 @@ void lp_idmap_format(const struct lp_idmap *m, struct strbuf *out);
 /* Host id of container id `inside`; false if it is not mapped. */
 bool lp_idmap_to_host(const struct lp_idmap *m, uint32_t inside, uint32_t *outside);
 
+/* The map in the text of a /proc/PID/uid_map (or gid_map) file: lines of
+ * "inside outside count", any spacing. */
+int lp_idmap_parse_proc(const char *text, struct lp_idmap *out, lp_error_t *err);
+/* Is m the initial user namespace's map (0 0 4294967295)? */
+bool lp_idmap_is_identity(const struct lp_idmap *m);
+/* The calling process's map: file is "uid_map" or "gid_map". */
+int lp_idmap_read_self(const char *file, struct lp_idmap *out, lp_error_t *err);
+/* Is the caller in the initial user namespace? (true when it cannot tell) */
+bool lp_userns_is_initial(void);
+
 /* The maps for the calling user: reads /etc/subuid and /etc/subgid (a
  * missing file is "no ranges"). mode must be KEEP_ID or PRIVATE. */
 int lp_idmaps_for_user(enum lp_userns_mode mode, struct lp_idmaps *out, lp_error_t *err);

@@ -157,3 +157,36 @@ int lp_ns_join(pid_t pid, bool *pidns_joined, lp_error_t *err)
     }
   return 0;
 }
+
+int lp_ns_join_user_mnt(pid_t pid, bool *userns_joined, lp_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    int type;
+  } order[] = { { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS } };
+  *userns_joined = false;
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    {
+      int fd = -1;
+      lp_error_t e = NULL;
+      bool same = same_ns(order[i].name, pid, &fd, &e);
+      if (e)
+        {
+          if (fd >= 0)
+            close(fd);
+          *err = e;
+          return lp_error_wrap(err, "join the namespaces of process %d", (int)pid);
+        }
+      if (!same && setns(fd, order[i].type) < 0)
+        {
+          int en = errno;
+          close(fd);
+          return lp_error(err, en, "join the %s namespace of process %d", order[i].name, (int)pid);
+        }
+      if (!same && order[i].type == CLONE_NEWUSER)
+        *userns_joined = true;
+      close(fd);
+    }
+  return 0;
+}

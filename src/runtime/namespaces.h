@@ -27,5 +27,10 @@ int lp_ns_loopback_up(lp_error_t *err);
 /* setns() into pid's namespaces; *pidns_joined tells whether a fork is
  * needed for the pid namespace to apply. */
 int lp_ns_join(pid_t pid, bool *pidns_joined, lp_error_t *err);
+/* setns() into pid's user namespace (when it differs: *userns_joined tells)
+ * and then its mount namespace (when it differs). Joining a mount namespace
+ * moves the caller's root and cwd to that namespace's root. Single-threaded
+ * callers only (the kernel refuses setns(CLONE_NEWUSER) otherwise). */
+int lp_ns_join_user_mnt(pid_t pid, bool *userns_joined, lp_error_t *err);
 
 #endif

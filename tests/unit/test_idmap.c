@@ -122,6 +122,39 @@ static void test_private_and_single(void **state)
   lp_error_free(&err);
 }
 
+static void test_proc_maps(void **state)
+{
+  (void)state;
+  struct lp_idmap m;
+  lp_error_t err = NULL;
+  uint32_t out;
+  assert_int_equal(lp_idmap_parse_proc("         0          0 4294967295\n", &m, &err), 0);
+  assert_true(lp_idmap_is_identity(&m));
+  lp_idmap_free(&m);
+  assert_int_equal(lp_idmap_parse_proc("         0     100000       1000\n"
+                                       "      1000       1000          1\n"
+                                       "      1001     101000      64536\n",
+                                       &m, &err),
+                   0);
+  assert_false(lp_idmap_is_identity(&m));
+  check_map(&m, "0 100000 1000\n1000 1000 1\n1001 101000 64536\n");
+  assert_true(lp_idmap_to_host(&m, 1000, &out));
+  assert_int_equal(out, 1000);
+  lp_idmap_free(&m);
+  assert_int_equal(lp_idmap_parse_proc("", &m, &err), 0);
+  assert_int_equal(m.n, 0);
+  assert_false(lp_idmap_is_identity(&m));
+  assert_int_equal(lp_idmap_parse_proc("0 0\n", &m, &err), -1);
+  lp_error_free(&err);
+  assert_int_equal(lp_idmap_parse_proc("0 0 0\n", &m, &err), -1);
+  lp_error_free(&err);
+  /* The test's own process: whatever it is, it reads. */
+  assert_int_equal(lp_idmap_read_self("uid_map", &m, &err), 0);
+  assert_true(m.n >= 1);
+  assert_int_equal(lp_idmap_is_identity(&m), lp_userns_is_initial());
+  lp_idmap_free(&m);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -129,6 +162,7 @@ int main(void)
     cmocka_unit_test(test_parse_malformed),
     cmocka_unit_test(test_keep_id),
     cmocka_unit_test(test_private_and_single),
+    cmocka_unit_test(test_proc_maps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
