@@ -1,5 +1,6 @@
 /* supervisor: start, supervise, stop and remove containers (see supervisor.h). */
 #include "supervisor.h"
+#include "spawn.h"
 #include "union_server.h"
 
 #include "../fuse/unionfs.h"
@@ -502,80 +503,15 @@ int lp_ctr_run_attached(struct lp_store *s, struct lp_container_info *c, const s
 
 int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
 {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return lp_error(err, errno, "pipe");
-  cleanup_free char *home = xstrdup(lp_store_home(s));
-  cleanup_free char *id = xstrdup(c->id);
-  fflush(NULL);
-  pid_t c1 = fork();
-  if (c1 < 0)
-    {
-      close(p[0]);
-      close(p[1]);
-      return lp_error(err, errno, "fork");
-    }
-  if (c1 == 0)
-    {
-      close(p[0]);
-      setsid();
-      pid_t c2 = fork();
-      if (c2 != 0)
-        _exit(c2 < 0);
-      /* Keep nothing of the caller's (a `$(lilipod start)` must see EOF):
-       * the notify pipe becomes fd 3, every other fd above 2 goes. */
-      int nfd = p[1] == 3 ? 3 : dup3(p[1], 3, O_CLOEXEC);
-      if (nfd < 0)
-        _exit(1);
-      syscall(SYS_close_range, 4U, ~0U, 0U);
-      p[1] = nfd;
-      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (null >= 0)
-        {
-          dup2(null, 0);
-          dup2(null, 1);
-          dup2(null, 2);
-        }
-      /* A fresh program: SQLite's per-process lock state must not be the
-       * parent's copy. The notify pipe is fd 3 (not close-on-exec). */
-      if (fcntl(3, F_SETFD, 0) < 0)
-        _exit(1);
-      setenv("LILIPOD_HOME", home, 1);
-      char *argv[] = { (char *)"lilipod", (char *)"__supervise", id, NULL };
-      execv("/proc/self/exe", argv);
-      cleanup_free char *t = xasprintf("E125 exec the supervisor: %s", strerror(errno));
-      notify(3, t);
-      _exit(1);
-    }
-  close(p[1]);
-  while (waitpid(c1, NULL, 0) < 0 && errno == EINTR)
-    ;
+  char *argv[] = { (char *)"lilipod", (char *)"__supervise", c->id, NULL };
   struct strbuf sb;
   strbuf_init(&sb, 128);
-  char buf[512];
-  ssize_t n;
-  while ((n = read(p[0], buf, sizeof buf)) != 0)
+  int rc = lp_ctr_spawn_detached(lp_store_home(s), argv, &sb, err);
+  if (rc == 0)
     {
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          break;
-        }
-      strbuf_add(&sb, buf, (size_t)n);
+      cleanup_free char *died = xasprintf("the supervisor of %s exited before the container ran", c->name);
+      rc = lp_ctr_spawn_reply(&sb, died, NULL, err);
     }
-  close(p[0]);
-  int rc = 0;
-  if (sb.len == 1 && sb.buf[0] == 'R')
-    rc = 0;
-  else if (sb.len > 1 && sb.buf[0] == 'E')
-    {
-      char *sp = strchr(sb.buf, ' ');
-      rc = lp_error(err, 0, "%s", sp ? sp + 1 : sb.buf + 1);
-      (*err)->exit_code = atoi(sb.buf + 1);
-    }
-  else
-    rc = lp_error(err, 0, "the supervisor of %s exited before the container ran", c->name);
   strbuf_release(&sb);
   if (rc == 0)
     {
