@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../container/union_server.h"
 #include "../registry/reference.h"
 #include "../registry/registries_conf.h"
 #include "../util/fsutil.h"
@@ -15,6 +16,8 @@ int lp_cli_store_open(struct lp_store **out, lp_error_t *err)
   cleanup_free char *home = lp_home_path(err);
   if (home == NULL)
     return -1;
+  /* Inside `lilipod unshare`, what lilipod writes stays the user's. */
+  lp_ctr_files_as_store_owner(home);
   return lp_store_open(home, out, err);
 }
 

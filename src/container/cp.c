@@ -4,6 +4,7 @@
 #include "union_server.h"
 
 #include "config.h"
+#include "mount.h"
 #include "state.h"
 
 #include <dirent.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "../fuse/unionfs.h"
+#include "../runtime/namespaces.h"
 #include "../runtime/runtime.h"
 #include "../store/tree.h"
 #include "../util/fsutil.h"
@@ -356,24 +359,25 @@ out:
 
 static int join_running(pid_t pid, lp_error_t *err)
 {
-  char p[64];
-  struct stat mine, theirs;
-  snprintf(p, sizeof p, "/proc/%d/ns/user", (int)pid);
-  if (stat("/proc/self/ns/user", &mine) < 0 || stat(p, &theirs) < 0)
-    return lp_error(err, errno, "read the container's user namespace");
-  if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev)
-    {
-      int fd = open(p, O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0)
-        return lp_error(err, errno, "join the container's user namespace");
-      close(fd);
-    }
-  snprintf(p, sizeof p, "/proc/%d/ns/mnt", (int)pid);
-  int fd = open(p, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWNS) < 0)
-    return lp_error(err, errno, "join the container's mount namespace");
-  close(fd);
+  bool joined;
+  if (lp_ns_join_user_mnt(pid, &joined, err) < 0)
+    return lp_error_wrap(err, "enter the container");
   return open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Mounted by `lilipod mount`: its server's namespaces, its mount point. */
+static int join_mounted(pid_t server, const char *path, lp_error_t *err)
+{
+  bool joined;
+  if (lp_ns_join_user_mnt(server, &joined, err) < 0)
+    return lp_error_wrap(err, "enter the namespace of the container's mount");
+  /* Root there, as for a stopped container's private mount. */
+  if (joined && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    return lp_error(err, errno, "become root in the user namespace of the mount");
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return lp_error(err, errno, "open the container's mount `%s`", path);
+  return fd;
 }
 
 struct side
@@ -381,14 +385,14 @@ struct side
   const char *home, *upper, *mountpoint;
   int64_t lower_root;
   pid_t fuse;
+  uid_t files_uid; /* lp_ctr_files_owner() */
+  gid_t files_gid;
 };
 
 /* A stopped container: its union mounted privately, served by a child. */
 static int mount_stopped(struct side *sd, lp_error_t *err)
 {
   bool rootless = geteuid() != 0;
-  uid_t host_uid = getuid();
-  gid_t host_gid = getgid();
   if (rootless && lp_runtime_unshare_user(LP_USERNS_KEEP_ID, err) < 0)
     return -1;
   if (unshare(CLONE_NEWNS) < 0)
@@ -399,9 +403,13 @@ static int mount_stopped(struct side *sd, lp_error_t *err)
     return lp_error(err, errno, "create `%s`", sd->mountpoint);
   struct lp_unionfs_config uc = { .store_home = sd->home, .lower_root = sd->lower_root, .upper_dir = sd->upper,
                                   .mountpoint = sd->mountpoint };
-  sd->fuse = lp_ctr_union_serve(&uc, rootless ? host_uid : (uid_t) -1, host_gid, NULL, 0, err);
+  sd->fuse = lp_ctr_union_serve(&uc, sd->files_uid, sd->files_gid, NULL, 0, err);
   if (sd->fuse < 0)
     return -1;
+  /* Inside `lilipod unshare` this process creates files as the store's
+   * owner: the copy is root's, as a rootless one outside is. */
+  setfsgid(getegid());
+  setfsuid(geteuid());
   return open(sd->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
@@ -410,6 +418,9 @@ int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, 
 {
   int data[2], errp[2];
   bool running = lp_ctr_is_running(c) && lp_proc_alive((pid_t)c->pid, c->pid_start);
+  struct lp_ctr_mount_info mi;
+  bool mounted = !running && lp_ctr_mounted(s, c->id, &mi);
+  cleanup_free char *merged = mounted ? lp_ctr_mount_path(s, c->id) : NULL;
   struct side sd = { .fuse = -1 };
   cleanup_free char *dir = lp_container_dir(c->id);
   cleanup_free char *upper = xasprintf("%s/%s/upper", lp_store_home(s), dir);
@@ -417,7 +428,8 @@ int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, 
   sd.home = lp_store_home(s);
   sd.upper = upper;
   sd.mountpoint = mnt;
-  if (!running && lp_tree_root(s, c->image_id, &sd.lower_root, err) < 0)
+  sd.files_uid = lp_ctr_files_owner(sd.home, &sd.files_gid);
+  if (!running && !mounted && lp_tree_root(s, c->image_id, &sd.lower_root, err) < 0)
     return -1;
   if (pipe2(data, O_CLOEXEC) < 0)
     return lp_error(err, errno, "pipe");
@@ -444,7 +456,9 @@ int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, 
       lp_error_t e = NULL;
       close(errp[0]);
       close(to_container ? data[1] : data[0]);
-      int rootfd = running ? join_running((pid_t)c->pid, &e) : mount_stopped(&sd, &e);
+      int rootfd = running ? join_running((pid_t)c->pid, &e)
+                   : mounted ? join_mounted(mi.pid, merged, &e)
+                             : mount_stopped(&sd, &e);
       int rc = -1;
       if (rootfd >= 0)
         {

@@ -4,9 +4,11 @@
  * Contract: lp_ctr_cp() copies SRC to DEST where exactly one of them is in
  * the container c. The container side runs in a child process whose view is
  * the container's root filesystem: the running container's own mount
- * namespace (joined with setns, user namespace first), or, for a created or
- * stopped container, a private mount of its union (the store tree + its
- * upper, served by a FUSE server forked for the copy). Paths inside the
+ * namespace (joined with setns, user namespace first), the mount of
+ * `lilipod mount` (joining its server's namespaces: an upper has one server
+ * only, mount.h), or, for a created or stopped container, a private mount
+ * of its union (the store tree + its upper, served by a FUSE server forked
+ * for the copy). Paths inside the
  * container are resolved in its root (openat2 RESOLVE_IN_ROOT): symlinks,
  * absolute ones and `..` included, never lead out of it. The source itself,
  * when a symlink, is followed (`/etc/os-release -> ../usr/lib/os-release`

@@ -1,9 +1,11 @@
 /* supervisor: start, supervise, stop and remove containers (see supervisor.h). */
 #include "supervisor.h"
+#include "mount.h"
 #include "spawn.h"
 #include "union_server.h"
 
 #include "../fuse/unionfs.h"
+#include "../runtime/namespaces.h"
 #include "../runtime/runtime.h"
 #include "../store/tree.h"
 #include "../util/fsutil.h"
@@ -25,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/fsuid.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,11 +114,12 @@ static enum lp_userns_mode userns_mode(const struct lp_ctr_config *cfg)
 
 struct sup_paths
 {
-  char *home, *dir, *rootfs, *upper, *genfiles;
+  char *home, *dir, *rootfs, *upper, *genfiles, *merged;
 };
 
 static void paths_free(struct sup_paths *p)
 {
+  free(p->merged);
   free(p->home);
   free(p->dir);
   free(p->rootfs);
@@ -123,22 +127,46 @@ static void paths_free(struct sup_paths *p)
   free(p->genfiles);
 }
 
-/* H: namespaces, FUSE server, launch, reap. Never returns. */
+/* H: namespaces, FUSE server, launch, reap. Never returns. mountd: the
+ * pid of the server of `lilipod mount` when the container is mounted (the
+ * container then runs on that mount, in that server's user namespace: an
+ * upper has one server only), else 0. */
 __attribute__((noreturn)) static void helper(const struct sup_paths *p, const struct lp_ctr_config *cfg,
-                                             int64_t root, int sock, int stdio[3])
+                                             int64_t root, int sock, int stdio[3], pid_t mountd)
 {
   lp_error_t err = NULL;
   bool rootless = geteuid() != 0;
-  uid_t host_uid = getuid();
-  gid_t host_gid = getgid();
+  gid_t host_gid;
+  uid_t host_uid = lp_ctr_files_owner(p->home, &host_gid);
   enum lp_userns_mode mode = userns_mode(cfg);
+  const char *rootfs = mountd > 0 ? p->merged : p->rootfs;
+  pid_t f = -1;
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, 0);
 
-  if (rootless && mode != LP_USERNS_HOST && lp_runtime_unshare_user(mode, &err) < 0)
+  if (mountd > 0)
+    {
+      bool joined = false;
+      if (rootless && mode != LP_USERNS_KEEP_ID)
+        {
+          lp_error(&err, 0,
+                   "the container is mounted (lilipod mount) in the user namespace of lilipod unshare, and its "
+                   "--userns=%s cannot run there: unmount it first",
+                   cfg->userns ? cfg->userns : "");
+          goto fail;
+        }
+      if (lp_ns_join_user_mnt(mountd, &joined, &err) < 0)
+        goto fail;
+      if (joined && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        {
+          lp_error(&err, errno, "become root in the user namespace of the mount");
+          goto fail;
+        }
+    }
+  else if (rootless && mode != LP_USERNS_HOST && lp_runtime_unshare_user(mode, &err) < 0)
     goto fail;
   if (unshare(CLONE_NEWNS) < 0)
     {
@@ -150,16 +178,23 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
       lp_error(&err, errno, "make / private");
       goto fail;
     }
-  struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
-                                  .mountpoint = p->rootfs };
-  int theirs[] = { sock, stdio[0], stdio[1], stdio[2] };
-  pid_t f = lp_ctr_union_serve(&uc, rootless ? host_uid : (uid_t) -1, host_gid, theirs,
-                               sizeof theirs / sizeof theirs[0], &err);
-  if (f < 0)
-    goto fail;
+  if (mountd <= 0)
+    {
+      struct lp_unionfs_config uc = { .store_home = p->home, .lower_root = root, .upper_dir = p->upper,
+                                      .mountpoint = p->rootfs };
+      int theirs[] = { sock, stdio[0], stdio[1], stdio[2] };
+      f = lp_ctr_union_serve(&uc, host_uid, host_gid, theirs, sizeof theirs / sizeof theirs[0], &err);
+      if (f < 0)
+        goto fail;
+    }
+  /* Inside `lilipod unshare` this process creates files as the store's
+   * owner (lp_ctr_files_as_store_owner); the container's setup needs root's
+   * file powers back. */
+  setfsgid(getegid());
+  setfsuid(geteuid());
 
   struct lp_ctr_spec cs;
-  if (lp_ctr_config_spec(cfg, p->rootfs, p->genfiles, &cs, &err) < 0)
+  if (lp_ctr_config_spec(cfg, rootfs, p->genfiles, &cs, &err) < 0)
     goto fail_mounted;
   if (rootless && mode != LP_USERNS_HOST)
     cs.spec.userns = LP_USERNS_CURRENT;
@@ -185,21 +220,28 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
       status = 255;
     }
   send_msg(sock, MSG_EXITED, status, NULL, -1);
-  umount2(p->rootfs, MNT_DETACH);
-  for (int i = 0; i < 100 && waitpid(f, NULL, WNOHANG) == 0; i++)
+  /* This namespace's copy only: a `lilipod mount` stays mounted. */
+  umount2(rootfs, MNT_DETACH);
+  for (int i = 0; f > 0 && i < 100 && waitpid(f, NULL, WNOHANG) == 0; i++)
     {
       if (i == 50)
         kill(f, SIGTERM);
       usleep(20000);
     }
-  kill(f, SIGKILL);
-  waitpid(f, NULL, 0);
+  if (f > 0)
+    {
+      kill(f, SIGKILL);
+      waitpid(f, NULL, 0);
+    }
   _exit(0);
 
 fail_mounted:
-  umount2(p->rootfs, MNT_DETACH);
-  kill(f, SIGKILL);
-  waitpid(f, NULL, 0);
+  umount2(rootfs, MNT_DETACH);
+  if (f > 0)
+    {
+      kill(f, SIGKILL);
+      waitpid(f, NULL, 0);
+    }
 fail:
   send_msg(sock, MSG_FAILED, err && err->exit_code ? err->exit_code : 125, err ? err->msg : "failed", -1);
   _exit(1);
@@ -221,6 +263,7 @@ static int paths_init(struct lp_store *s, const char *id, struct sup_paths *p, l
   p->rootfs = xasprintf("%s/rootfs", p->dir);
   p->upper = xasprintf("%s/upper", p->dir);
   p->genfiles = xasprintf("%s/genfiles", p->dir);
+  p->merged = lp_ctr_mount_path(s, id);
   if (lp_mkdir_p_at(AT_FDCWD, p->rootfs, 0700, err) < 0 || lp_mkdir_p_at(AT_FDCWD, p->upper, 0700, err) < 0)
     return -1;
   if (lp_rm_rf_at(AT_FDCWD, p->genfiles, err) < 0)
@@ -299,6 +342,9 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
           goto out;
         }
     }
+  /* Mounted by `lilipod mount`: run on that mount (mount.h). */
+  struct lp_ctr_mount_info mi;
+  pid_t mountd = lp_ctr_mounted(s, c->id, &mi) ? mi.pid : 0;
   if (lp_ctr_supervisor_write(s, c->id, getpid(), err) < 0)
     goto out;
   lp_ctr_reason_write(s, c->id, "");
@@ -319,7 +365,7 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
       for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
         if (mine[i] >= 0)
           close(mine[i]);
-      helper(&p, cfg, root, sp[1], stdio);
+      helper(&p, cfg, root, sp[1], stdio, mountd);
     }
   close(sp[1]);
   sp[1] = -1;
@@ -642,6 +688,9 @@ int lp_ctr_remove(struct lp_store *s, struct lp_container_info *c, lp_error_t *e
     return -1;
   if (lp_ctr_is_running(c))
     return lp_error(err, EBUSY, "container %s is running", c->name);
+  /* As Podman's rm: a mounted container is unmounted, whatever the count. */
+  if (lp_ctr_unmount(s, c, true, err) < 0)
+    return -1;
   if (geteuid() != 0)
     {
       /* Files the container's other ids own (subordinate ids) can only be

@@ -20,6 +20,10 @@
  *      subordinate id, so rm removes them from a user namespace). Killed
  *      when H dies (PDEATHSIG).
  *
+ * A container mounted by `lilipod mount` (mount.h) has its upper served by
+ * that mount's server already: H then joins that server's user and mount
+ * namespaces, forks no F, and launches the container on containers/<id>/merged.
+ *
  * lp_ctr_start() is `start` (detached: double fork + setsid, stdio to
  * /dev/null, returns once the row reads "running", or with the launch's
  * error: exit codes 126/127 in err->exit_code). lp_ctr_run_attached() is
@@ -60,7 +64,8 @@ int lp_ctr_kill(struct lp_store *s, struct lp_container_info *c, int sig, lp_err
 /* Wait until not running; returns the exit code. */
 int lp_ctr_wait(struct lp_store *s, struct lp_container_info *c, lp_error_t *err);
 /* Remove the row and the directory (rootless: from a user namespace, so
- * files the container's other ids own go too). Must not be running. */
+ * files the container's other ids own go too), unmounting it first when
+ * `lilipod mount` mounted it (mount.h). Must not be running. */
 int lp_ctr_remove(struct lp_store *s, struct lp_container_info *c, lp_error_t *err);
 
 #endif

@@ -1,7 +1,9 @@
 #include "union_server.h"
+#include "../runtime/idmap.h"
 #include "../util/fsutil.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/fsuid.h>
+#include <sys/stat.h>
 
 /* The id inside this user namespace that `outside` maps to, from a
  * /proc/self/{uid,gid}_map file. */
@@ -45,6 +48,51 @@ static int files_as_host_user(uid_t host_uid, gid_t host_gid, lp_error_t *err)
   if ((unsigned long) setfsuid((uid_t) -1) != uid || (unsigned long) setfsgid((gid_t) -1) != gid)
     return lp_error(err, EPERM, "set the file-system ids to %lu:%lu", uid, gid);
   return 0;
+}
+
+/* home's owner as this user namespace sees it, when we are its root and it
+ * is not the initial one and home belongs to someone else; else false. */
+static bool store_owner_inside(const char *home, struct stat *st)
+{
+  if (geteuid() != 0 || lp_userns_is_initial() || stat(home, st) < 0)
+    return false;
+  return st->st_uid != 0 && st->st_uid != (uid_t)65534;
+}
+
+uid_t lp_ctr_files_owner(const char *home, gid_t *gid)
+{
+  struct stat st;
+  *gid = (gid_t)-1;
+  if (geteuid() != 0)
+    {
+      *gid = getgid();
+      return getuid();
+    }
+  if (!store_owner_inside(home, &st))
+    return (uid_t)-1;
+  struct lp_idmap um = { 0 }, gm = { 0 };
+  lp_error_t e = NULL;
+  uint32_t hu, hg;
+  uid_t r = (uid_t)-1;
+  if (lp_idmap_read_self("uid_map", &um, &e) == 0 && lp_idmap_read_self("gid_map", &gm, &e) == 0
+      && lp_idmap_to_host(&um, (uint32_t)st.st_uid, &hu) && lp_idmap_to_host(&gm, (uint32_t)st.st_gid, &hg))
+    {
+      r = (uid_t)hu;
+      *gid = (gid_t)hg;
+    }
+  lp_error_free(&e);
+  lp_idmap_free(&um);
+  lp_idmap_free(&gm);
+  return r;
+}
+
+void lp_ctr_files_as_store_owner(const char *home)
+{
+  struct stat st;
+  if (!store_owner_inside(home, &st))
+    return;
+  setfsgid(st.st_gid);
+  setfsuid(st.st_uid);
 }
 
 pid_t lp_ctr_union_serve(const struct lp_unionfs_config *cfg, uid_t host_uid, gid_t host_gid, const int *close_fds,
