@@ -34,6 +34,9 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_logs,
   &lp_cmd_exec,
   &lp_cmd_cp,
+  &lp_cmd_mount,
+  &lp_cmd_unmount,
+  &lp_cmd_unshare,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
   &lp_cmd_internal_import_layout,
@@ -43,6 +46,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_internal_gc,
   &lp_cmd_internal_unionfs,
   &lp_cmd_internal_supervise,
+  &lp_cmd_internal_mountd,
   NULL,
 };
 

@@ -24,6 +24,10 @@ extern const struct lp_command lp_cmd_container;
 extern const struct lp_command lp_cmd_logs;
 extern const struct lp_command lp_cmd_exec;
 extern const struct lp_command lp_cmd_cp;
+extern const struct lp_command lp_cmd_mount;
+extern const struct lp_command lp_cmd_unmount;
+extern const struct lp_command lp_cmd_unshare;
+extern const struct lp_command lp_cmd_internal_mountd;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;

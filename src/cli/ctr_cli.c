@@ -32,6 +32,41 @@ int lp_cli_ctr_find(struct lp_store *s, const char *ref, struct lp_container_inf
   return r;
 }
 
+int lp_cli_ctr_latest(struct lp_store *s, struct lp_container_info **out, lp_error_t *err)
+{
+  struct lp_container_info **list = NULL;
+  size_t n = 0, best = 0;
+  if (lp_container_list(s, &list, &n, err) < 0)
+    return -1;
+  for (size_t i = 1; i < n; i++)
+    if (list[i]->created > list[best]->created)
+      best = i;
+  *out = NULL;
+  if (n)
+    {
+      *out = list[best];
+      list[best] = NULL;
+    }
+  lp_container_list_free(list, n);
+  if (!*out)
+    lp_error(err, 0, "no container to act on with --latest: no such container");
+  return *out ? 1 : 0;
+}
+
+int lp_cli_ctr_check_all_latest(struct lp_args *args, bool need_one, lp_error_t *err)
+{
+  bool all = lp_args_bool(args, "all"), latest = lp_args_bool(args, "latest");
+  if (all && latest)
+    return lp_error(err, 0, "--all and --latest cannot be used together");
+  if (args->argc > 0 && all)
+    return lp_error(err, 0, "no arguments are needed with --all");
+  if (args->argc > 0 && latest)
+    return lp_error(err, 0, "--latest and containers cannot be used together");
+  if (need_one && args->argc < 1 && !all && !latest)
+    return lp_error(err, 0, "you must provide at least one name or id");
+  return 0;
+}
+
 static int name_taken(const char *name, void *ctx)
 {
   struct lp_container_info *c = NULL;

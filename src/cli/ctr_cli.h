@@ -10,6 +10,11 @@
 
 /* 1 found, 0 not ("no container with name or ID ..." in err, exit 125). */
 int lp_cli_ctr_find(struct lp_store *s, const char *ref, struct lp_container_info **out, lp_error_t *err);
+/* --latest: the container created last; 0 (and err) when there is none. */
+int lp_cli_ctr_latest(struct lp_store *s, struct lp_container_info **out, lp_error_t *err);
+/* Podman's checks of --all, --latest and container arguments (validate.
+ * CheckAllLatestAndIDFile): need_one asks for at least one of them. */
+int lp_cli_ctr_check_all_latest(struct lp_args *args, bool need_one, lp_error_t *err);
 /* create/run: resolve (and pull as --pull says) the image, build the
  * config, insert the row. */
 int lp_cli_ctr_create(struct lp_store *s, struct lp_args *args, struct lp_container_info **out, lp_error_t *err);
