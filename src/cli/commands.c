@@ -34,6 +34,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_logs,
   &lp_cmd_exec,
   &lp_cmd_cp,
+  &lp_cmd_port,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
   &lp_cmd_internal_import_layout,

@@ -24,6 +24,7 @@ extern const struct lp_command lp_cmd_container;
 extern const struct lp_command lp_cmd_logs;
 extern const struct lp_command lp_cmd_exec;
 extern const struct lp_command lp_cmd_cp;
+extern const struct lp_command lp_cmd_port;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
