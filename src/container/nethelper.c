@@ -136,26 +136,33 @@ static void argv_free(char **v)
   free(v);
 }
 
-/* The helper's last words, from its log, for an error message. */
+/* The helper's own complaints, from its log, for an error message: the
+ * lines that are not progress, banners or its standing warnings. */
 static char *log_tail(const char *dir)
 {
-  struct strbuf sb = STRBUF_INIT;
+  static const char *const noise[] = { "Failed to send", "WARNING:", "* ", "Starting slirp", "sent tapfd",
+                                       "received tapfd" };
+  struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
   lp_error_t e = NULL;
   cleanup_free char *path = xasprintf("%s/" LOG_NAME, dir);
   if (lp_read_file_at(AT_FDCWD, path, &sb, &e) < 0)
     lp_error_free(&e);
-  /* Drop pasta's complaints about a missing syslog. */
-  struct strbuf out = STRBUF_INIT;
   for (char *p = sb.buf; *p;)
     {
       char *eol = strchrnul(p, '\n');
-      if (eol > p && strncmp(p, "Failed to send", 14) != 0)
+      bool skip = eol == p;
+      for (size_t i = 0; i < sizeof noise / sizeof noise[0] && !skip; i++)
+        skip = strncmp(p, noise[i], strlen(noise[i])) == 0;
+      if (!skip && out.len < 512)
         {
-          strbuf_reset(&out);
+          if (out.len)
+            strbuf_adds(&out, "; ");
           strbuf_add(&out, p, (size_t)(eol - p));
         }
       p = *eol ? eol + 1 : eol;
     }
+  if (strstr(out.buf, "tun"))
+    strbuf_adds(&out, " (/dev/net/tun must be usable by you: mode 0666)");
   strbuf_release(&sb);
   return strbuf_detach(&out, NULL);
 }
