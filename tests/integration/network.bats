@@ -69,12 +69,21 @@ gone() {
   return 1
 }
 
-# wait_http PORT: until curl gets an answer from 127.0.0.1:PORT (5 s).
+# wait_http PORT [CONTAINER]: until curl gets an answer from 127.0.0.1:PORT
+# (15 s); else say what the container and its helper said.
 wait_http() {
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null && return 0
     sleep 0.05
   done
+  echo "nothing answers on 127.0.0.1:$1" >&2
+  if [ -n "${2:-}" ]; then
+    local id
+    id=$(lilipod inspect --format '{{.Id}}' "$2")
+    lilipod ps -a >&2
+    lilipod logs "$2" >&2
+    cat "$LILIPOD_HOME/containers/$id/network.log" >&2
+  fi
   return 1
 }
 
@@ -122,7 +131,7 @@ for_helper_publish() {
   run -0 lilipod port "pub-$1" 8080
   [[ "$output" =~ ^127\.0\.0\.1:([0-9]+)$ ]]
   port=${BASH_REMATCH[1]}
-  wait_http "$port"
+  wait_http "$port" "pub-$1"
   run -0 curl -fsS -m 5 "http://127.0.0.1:$port/index.html"
   [ "$output" = "served by ${id:0:12}" ]
   run -0 lilipod ps --format '{{.Names}} {{.Ports}}'
@@ -149,8 +158,8 @@ for_helper_publish() {
   pa=$(lilipod port two-a 80 | cut -d: -f2)
   pb=$(lilipod port two-b 80 | cut -d: -f2)
   [ "$pa" != "$pb" ]
-  wait_http "$pa"
-  wait_http "$pb"
+  wait_http "$pa" two-a
+  wait_http "$pb" two-b
   [ "$(curl -fsS -m 5 "http://127.0.0.1:$pa/")" = A ]
   [ "$(curl -fsS -m 5 "http://127.0.0.1:$pb/")" = B ]
 }
@@ -258,4 +267,16 @@ for_helper_lifetime() {
     run -125 timeout 60 "$LILIPOD" run --rm --network "$h" -p "127.0.0.1:$busy:80" busybox true
     [[ "$output" == *"$h"* ]]
   done
+}
+
+@test "without pasta and slirp4netns on PATH the default is none, with a one-line notice" {
+  mkdir -p "$BATS_TEST_TMPDIR/emptybin"
+  run -0 --separate-stderr env PATH="$BATS_TEST_TMPDIR/emptybin" "$LILIPOD" create busybox true
+  id=$output
+  [[ "$stderr" == *"no network helper (pasta or slirp4netns) is installed"* ]]
+  [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+  run -0 lilipod inspect --format '{{.HostConfig.NetworkMode}}' "$id"
+  [ "$output" = none ]
+  run -125 --separate-stderr env PATH="$BATS_TEST_TMPDIR/emptybin" "$LILIPOD" create -p 8080:80 busybox true
+  [[ "$stderr" == *"cannot publish ports"* ]]
 }
