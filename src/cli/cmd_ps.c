@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../container/config.h"
+#include "../container/network.h"
 #include "../container/state.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
@@ -231,7 +232,8 @@ static cJSON *row(struct lp_store *s, const struct entry *e, bool notrunc, bool 
   cJSON_AddNumberToObject(o, "Pid", strcmp(st, "running") == 0 ? (double)c->pid : 0);
   cJSON_AddStringToObject(o, "Pod", "");
   cJSON_AddStringToObject(o, "PodName", "");
-  cJSON_AddStringToObject(o, "Ports", "");
+  cleanup_free char *ports = lp_net_ports_string(cfg->net);
+  cJSON_AddStringToObject(o, "Ports", ports);
   cJSON_AddNumberToObject(o, "StartedAt", (double)(c->started_at / 1000000000));
   cJSON_AddStringToObject(o, "State", st);
   cJSON_AddStringToObject(o, "Status", status);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../container/config.h"
+#include "../container/network.h"
 #include "../container/state.h"
 #include "../util/xalloc.h"
 
@@ -139,6 +140,15 @@ cJSON *lp_container_json_build(const struct lp_container_info *c, const struct l
   cJSON_AddStringToObject(o, "MountLabel", "");
   cJSON_AddStringToObject(o, "ProcessLabel", "");
   cJSON_AddItemToObject(o, "Mounts", mounts_json(cfg));
+  cJSON *netset = cJSON_AddObjectToObject(o, "NetworkSettings");
+  static const char *const netset_empty[] = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway",
+                                              "GlobalIPv6Address", "MacAddress", "Bridge", "SandboxID" };
+  for (size_t i = 0; i < sizeof netset_empty / sizeof netset_empty[0]; i++)
+    cJSON_AddStringToObject(netset, netset_empty[i], "");
+  cJSON *netports = lp_net_ports_json(cfg->net, true);
+  cJSON_AddItemToObject(netset, "Ports", netports);
+  if (maps)
+    lp_tmpl_maps_add(maps, netports);
 
   cJSON *config = cJSON_AddObjectToObject(o, "Config");
   cJSON_AddStringToObject(config, "Hostname", cfg->hostname ? cfg->hostname : "");
@@ -197,7 +207,16 @@ cJSON *lp_container_json_build(const struct lp_container_info *c, const struct l
       strbuf_release(&b);
     }
   const char *net = ns_mode(cfg->ns_network);
-  cJSON_AddStringToObject(hc, "NetworkMode", strcmp(net, "private") == 0 ? "bridge" : net);
+  /* "private" is how configs stored before the helpers said none. */
+  cJSON_AddStringToObject(hc, "NetworkMode", strcmp(net, "private") == 0 ? "none" : net);
+  cJSON *bindings = lp_net_ports_json(cfg->net, false);
+  cJSON_AddItemToObject(hc, "PortBindings", bindings);
+  if (maps)
+    lp_tmpl_maps_add(maps, bindings);
+  cJSON_AddItemToObject(hc, "Dns", str_array(cfg->net ? cfg->net->dns : NULL));
+  cJSON_AddItemToObject(hc, "DnsOptions", str_array(cfg->net ? cfg->net->dns_options : NULL));
+  cJSON_AddItemToObject(hc, "DnsSearch", str_array(cfg->net ? cfg->net->dns_search : NULL));
+  cJSON_AddItemToObject(hc, "ExtraHosts", str_array(cfg->net ? cfg->net->add_hosts : NULL));
   cJSON_AddStringToObject(hc, "PidMode", ns_mode(cfg->ns_pid));
   cJSON_AddStringToObject(hc, "IpcMode", ns_mode(cfg->ns_ipc));
   cJSON_AddStringToObject(hc, "UTSMode", ns_mode(cfg->ns_uts));

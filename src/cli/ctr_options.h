@@ -10,15 +10,20 @@
 #include "command.h"
 
 #define LP_CTR_CREATE_OPTIONS                                                                                \
-  { "annotation", 0, LP_OPT_LIST, "stringArray", "Add annotations to the container (key=value)", NULL, NULL },      \
+  { "add-host", 0, LP_OPT_LIST, "strings", "Add a custom host-to-IP mapping (host:ip)", NULL, NULL },               \
+    { "annotation", 0, LP_OPT_LIST, "stringArray", "Add annotations to the container (key=value)", NULL, NULL },      \
     { "attach", 'a', LP_OPT_LIST, "strings", "Attach to STDIN, STDOUT or STDERR", NULL, "stdin stdout stderr" },   \
     { "authfile", 0, LP_OPT_STRING, "string", "Path of the authentication file", NULL, LP_COMPLETE_FILES },        \
     { "cap-add", 0, LP_OPT_LIST, "strings", "Add capabilities to the container", NULL, NULL },                     \
     { "cap-drop", 0, LP_OPT_LIST, "strings", "Drop capabilities from the container", NULL, NULL },                 \
     { "cgroupns", 0, LP_OPT_STRING, "string", "cgroup namespace to use", NULL, "host private" },                   \
+    { "dns", 0, LP_OPT_LIST, "strings", "Set custom DNS servers", NULL, NULL },                                    \
+    { "dns-option", 0, LP_OPT_LIST, "strings", "Set custom DNS options", NULL, NULL },                             \
+    { "dns-search", 0, LP_OPT_LIST, "strings", "Set custom DNS search domains", NULL, NULL },                      \
     { "entrypoint", 0, LP_OPT_STRING, "string", "Overwrite the default ENTRYPOINT of the image", NULL, NULL },     \
     { "env", 'e', LP_OPT_LIST, "stringArray", "Set environment variables in container", NULL, NULL },             \
     { "env-file", 0, LP_OPT_LIST, "strings", "Read in a file of environment variables", NULL, LP_COMPLETE_FILES }, \
+    { "expose", 0, LP_OPT_LIST, "strings", "Expose a port or a range of ports", NULL, NULL },                       \
     { "group-add", 0, LP_OPT_LIST, "strings", "Add additional groups to the primary container process", NULL,     \
       NULL },                                                                                                  \
     { "hostname", 'h', LP_OPT_STRING, "string", "Set container hostname", NULL, NULL },                            \
@@ -30,11 +35,14 @@
     { "label", 'l', LP_OPT_LIST, "stringArray", "Set metadata on container", NULL, NULL },                         \
     { "mount", 0, LP_OPT_LIST, "stringArray", "Attach a filesystem mount to the container", NULL, NULL },          \
     { "name", 0, LP_OPT_STRING, "string", "Assign a name to the container", NULL, NULL },                          \
-    { "network", 0, LP_OPT_STRING, "string", "Connect a container to a network", NULL, "host none private" },      \
+    { "network", 0, LP_OPT_STRING, "string", "Connect a container to a network", NULL,               \
+      "private pasta slirp4netns host none" },      \
     { "pid", 0, LP_OPT_STRING, "string", "PID namespace to use", NULL, "host private" },                           \
     { "pids-limit", 0, LP_OPT_STRING, "int", "Tune container pids limit (set -1 for unlimited)", NULL, NULL },     \
     { "platform", 0, LP_OPT_STRING, "string", "Specify the platform for selecting the image", NULL, NULL },        \
     { "privileged", 0, LP_OPT_BOOL, NULL, "Give extended privileges to container", NULL, NULL },                  \
+    { "publish", 'p', LP_OPT_LIST, "strings", "Publish a container's port, or a range of ports, to the host",     \
+      NULL, NULL },                                                                                            \
     { "pull", 0, LP_OPT_STRING, "string", "Pull image policy", "missing", "always missing never newer" },          \
     { "quiet", 'q', LP_OPT_BOOL, NULL, "Suppress output information when pulling images", NULL, NULL },           \
     { "read-only", 0, LP_OPT_BOOL, NULL, "Make containers root filesystem read-only", NULL, NULL },               \

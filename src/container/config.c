@@ -1,5 +1,6 @@
 /* config: create/run flags + image config -> stored container config (see config.h). */
 #include "config.h"
+#include "network.h"
 
 #include "../cli/command.h"
 #include "../runtime/process.h"
@@ -692,7 +693,7 @@ int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_imag
   if (parse_ns_value("pid", lp_args_str(args, "pid"), false, &c->ns_pid, err) < 0
       || parse_ns_value("ipc", lp_args_str(args, "ipc"), false, &c->ns_ipc, err) < 0
       || parse_ns_value("uts", lp_args_str(args, "uts"), false, &c->ns_uts, err) < 0
-      || parse_ns_value("network", lp_args_str(args, "network"), true, &c->ns_network, err) < 0
+      || lp_net_config_from_args(args, c, err) < 0
       || parse_ns_value("cgroupns", lp_args_str(args, "cgroupns"), false, &c->ns_cgroup, err) < 0)
     goto fail;
   v = lp_args_str(args, "userns");
@@ -953,6 +954,7 @@ char *lp_ctr_config_to_json(const struct lp_ctr_config *c)
   cJSON_AddBoolToObject(o, "OpenStdin", c->interactive);
   cJSON_AddBoolToObject(o, "Tty", c->tty);
   cJSON_AddBoolToObject(o, "AutoRemove", c->auto_remove);
+  lp_net_config_to_json(c->net, o);
   char *s = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   if (!s)
@@ -1047,6 +1049,7 @@ int lp_ctr_config_from_json(const char *json, struct lp_ctr_config **out, lp_err
   c->interactive = jbool(o, "OpenStdin");
   c->tty = jbool(o, "Tty");
   c->auto_remove = jbool(o, "AutoRemove");
+  c->net = lp_net_config_from_json(o);
   cJSON_Delete(o);
   *out = c;
   return 0;
@@ -1094,5 +1097,6 @@ void lp_ctr_config_free(struct lp_ctr_config *c)
   strv_free(c->security_opt);
   free(c->platform);
   free(c->stop_signal);
+  lp_net_config_free(c->net);
   free(c);
 }

@@ -36,7 +36,7 @@
  *   "Env": ["PATH=...", "HOSTNAME=...", ...], "WorkingDir": "/", "User": "",
  *   "Hostname": "0123456789ab", "Labels": {"k": "v"}, "Annotations": {"k": "v"},
  *   "Namespaces": {"pid": "private|host", "ipc": ..., "uts": ...,
- *                  "network": "private|host|none", "cgroupns": ...,
+ *                  "network": "pasta|slirp4netns|host|none", "cgroupns": ...,
  *                  "userns": "" | "keep-id" | "private" | "host" | "auto"},
  *   "Mounts": [{"Type": "bind|tmpfs|volume", "Source": "/abs/host/path" ("" for
  *               tmpfs), "Destination": "/in/ctr", "Options": ["ro", "rslave"],
@@ -44,7 +44,8 @@
  *   "ReadOnly": false, "Privileged": false, "CapAdd": [], "CapDrop": [],
  *   "GroupAdd": [], "SecurityOpt": [], "PidsLimit": 0, "Platform": "",
  *   "StopSignal": "SIGTERM", "StopSignalNum": 15, "StopTimeout": 10,
- *   "Init": false, "OpenStdin": false, "Tty": false, "AutoRemove": false
+ *   "Init": false, "OpenStdin": false, "Tty": false, "AutoRemove": false,
+ *   "Network": {...} (network.h)
  * }
  * An anonymous volume's Source is its absolute host directory.
  *
@@ -71,6 +72,8 @@
 
 struct lp_args;
 struct strbuf;
+struct lp_net_config;
+struct lp_net_layout;
 
 struct lp_ctr_mount
 {
@@ -108,6 +111,7 @@ struct lp_ctr_config
   char *stop_signal; /* as given, normalised to "SIGxxx" */
   int stop_signal_num;
   unsigned stop_timeout;
+  struct lp_net_config *net; /* ports, dns, hosts: see network.h */
 };
 
 /* How create/run resolved the image. */
@@ -157,6 +161,8 @@ struct lp_ctr_spec
   char **mount_data; /* tmpfs data strings, one per mount (or NULL) */
   size_t nmounts;
   gid_t *groups;
+  struct lp_net_layout *net_layout; /* what spec.netfiles points into */
+  char **net_hosts;
 };
 int lp_ctr_config_spec(const struct lp_ctr_config *c, const char *rootfs, const char *genfiles_dir,
                        struct lp_ctr_spec *out, lp_error_t *err);

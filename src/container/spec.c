@@ -1,5 +1,6 @@
 /* spec: a stored container config -> lp_runtime_spec (see config.h). */
 #include "config.h"
+#include "network.h"
 
 #include "../runtime/process.h"
 #include "../util/xalloc.h"
@@ -138,6 +139,9 @@ int lp_ctr_config_spec(const struct lp_ctr_config *c, const char *rootfs, const 
   spec->mounts = out->mounts;
   spec->nmounts = c->nmounts;
   spec->genfiles_dir = genfiles_dir;
+  out->net_layout = xzalloc(sizeof *out->net_layout);
+  lp_net_layout_for(c->ns_network, c->net ? c->net->options : NULL, out->net_layout);
+  lp_net_fill_netfiles(c, out->net_layout, &out->net_hosts, &spec->netfiles);
   spec->containerenv.name = c->name;
   spec->containerenv.id = c->id;
   spec->containerenv.image = c->image_name;
@@ -152,5 +156,9 @@ void lp_ctr_spec_free(struct lp_ctr_spec *s)
   free(s->mount_data);
   free(s->mounts);
   free(s->groups);
+  free(s->net_layout);
+  for (size_t i = 0; s->net_hosts && s->net_hosts[i]; i++)
+    free(s->net_hosts[i]);
+  free(s->net_hosts);
   memset(s, 0, sizeof *s);
 }

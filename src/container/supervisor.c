@@ -12,6 +12,8 @@
 #include "../util/log.h"
 #include "../util/xalloc.h"
 #include "config.h"
+#include "nethelper.h"
+#include "network.h"
 #include "state.h"
 
 #include <dirent.h>
@@ -41,6 +43,9 @@ enum
   MSG_STARTED = 1,
   MSG_FAILED,
   MSG_EXITED,
+  MSG_NETNS,     /* H -> S: the init's netns (and userns) fds: start the helper */
+  MSG_NET_READY, /* S -> H */
+  MSG_NET_FAILED,
 };
 
 struct msg
@@ -50,7 +55,7 @@ struct msg
   char text[1024];
 };
 
-static void send_msg(int sock, int type, int value, const char *text, int fd)
+static void send_msg_fds(int sock, int type, int value, const char *text, const int *fds, int nfds)
 {
   struct msg m = { .type = type, .value = value };
   if (text)
@@ -58,32 +63,38 @@ static void send_msg(int sock, int type, int value, const char *text, int fd)
   struct iovec iov = { &m, sizeof m };
   union
   {
-    char buf[CMSG_SPACE(sizeof(int))];
+    char buf[CMSG_SPACE(2 * sizeof(int))];
     struct cmsghdr align;
   } u;
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-  if (fd >= 0)
+  if (nfds > 0)
     {
       memset(&u, 0, sizeof u);
       mh.msg_control = u.buf;
-      mh.msg_controllen = sizeof u.buf;
+      mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
       struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
       cm->cmsg_level = SOL_SOCKET;
       cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+      cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+      memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
     }
   while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
     ;
 }
 
-/* 1 with a message, 0 on EOF, -1 on error. */
-static int recv_msg(int sock, struct msg *m, int *fd)
+static void send_msg(int sock, int type, int value, const char *text, int fd)
+{
+  send_msg_fds(sock, type, value, text, &fd, fd >= 0 ? 1 : 0);
+}
+
+/* 1 with a message, 0 on EOF, -1 on error. Up to maxfds fds (2 at most)
+ * go to fds; the slots without one read -1. */
+static int recv_msg_fds(int sock, struct msg *m, int *fds, int maxfds)
 {
   struct iovec iov = { m, sizeof *m };
   union
   {
-    char buf[CMSG_SPACE(sizeof(int))];
+    char buf[CMSG_SPACE(2 * sizeof(int))];
     struct cmsghdr align;
   } u;
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
@@ -94,13 +105,28 @@ static int recv_msg(int sock, struct msg *m, int *fd)
     return -1;
   if (r == 0)
     return 0;
-  if (fd)
-    *fd = -1;
+  for (int i = 0; fds && i < maxfds; i++)
+    fds[i] = -1;
   for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && fd)
-      memcpy(fd, CMSG_DATA(cm), sizeof *fd);
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      {
+        int got[2], k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(got, CMSG_DATA(cm), (size_t)(k < 2 ? k : 2) * sizeof(int));
+        for (int i = 0; i < k && i < 2; i++)
+          {
+            if (fds && i < maxfds)
+              fds[i] = got[i];
+            else
+              close(got[i]);
+          }
+      }
   m->text[sizeof m->text - 1] = '\0';
   return (size_t)r >= offsetof(struct msg, text) ? 1 : -1;
+}
+
+static int recv_msg(int sock, struct msg *m, int *fd)
+{
+  return recv_msg_fds(sock, m, fd, fd ? 1 : 0);
 }
 
 static enum lp_userns_mode userns_mode(const struct lp_ctr_config *cfg)
@@ -125,6 +151,71 @@ static void paths_free(struct sup_paths *p)
   free(p->rootfs);
   free(p->upper);
   free(p->genfiles);
+}
+
+/* H's prestart hook: hand S the init's network (and user) namespace, wait
+ * until S's network helper has connected it. */
+static int net_prestart(void *ctx, pid_t pid, lp_error_t *err)
+{
+  int sock = *(int *)ctx, fds[2];
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+  fds[0] = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  fds[1] = open(path, O_RDONLY | O_CLOEXEC);
+  if (fds[0] < 0 || fds[1] < 0)
+    {
+      lp_error(err, errno, "open the container's namespaces");
+      goto fail;
+    }
+  send_msg_fds(sock, MSG_NETNS, (int)pid, NULL, fds, 2);
+  struct msg m;
+  int r = recv_msg(sock, &m, NULL);
+  if (r <= 0)
+    lp_error(err, 0, "the supervisor went away while it set up the network");
+  else if (m.type != MSG_NET_READY)
+    lp_error(err, 0, "%s", m.text);
+  else
+    {
+      close(fds[0]);
+      close(fds[1]);
+      return 0;
+    }
+fail:
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  return -1;
+}
+
+/* S: start the network helper for the namespaces H sent. */
+static void net_start(const struct sup_paths *p, const struct lp_ctr_config *cfg, int sock, int fds[2],
+                      struct lp_nethelper *nh)
+{
+  lp_error_t e = NULL;
+  struct stat mine, theirs;
+  /* Our own user namespace is not to be joined (setns would fail). */
+  if (fds[1] >= 0 && stat("/proc/self/ns/user", &mine) == 0 && fstat(fds[1], &theirs) == 0
+      && mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+    {
+      close(fds[1]);
+      fds[1] = -1;
+    }
+  struct lp_nethelper_args na = {
+    .mode = cfg->ns_network, .net = cfg->net, .dir = p->dir, .netns_fd = fds[0], .userns_fd = fds[1],
+  };
+  if (fds[0] < 0)
+    lp_error(&e, 0, "no network namespace from the launcher");
+  else if (nh->pid <= 0 && lp_nethelper_start(&na, nh, &e) == 0)
+    send_msg(sock, MSG_NET_READY, 0, NULL, -1);
+  if (e)
+    {
+      send_msg(sock, MSG_NET_FAILED, 0, e->msg, -1);
+      lp_error_free(&e);
+    }
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
 }
 
 /* H: namespaces, FUSE server, launch, reap. Never returns. mountd: the
@@ -200,8 +291,21 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
     cs.spec.userns = LP_USERNS_CURRENT;
   for (int i = 0; i < 3; i++)
     cs.spec.stdio[i] = stdio[i];
+  bool net = lp_net_mode_is_helper(cfg->ns_network);
+  if (net)
+    {
+      cs.spec.prestart = net_prestart;
+      cs.spec.prestart_ctx = &sock;
+      /* Becoming root of the user namespace made us undumpable, and the
+       * init, a copy of us until it execs, too: then even we could not
+       * open its /proc/PID/ns files for the helper. Only until it runs. */
+      prctl(PR_SET_DUMPABLE, 1);
+    }
   struct lp_runtime_result res;
-  if (lp_runtime_launch(&cs.spec, &res, &err) < 0)
+  int launched = lp_runtime_launch(&cs.spec, &res, &err);
+  if (net)
+    prctl(PR_SET_DUMPABLE, 0);
+  if (launched < 0)
     {
       lp_ctr_spec_free(&cs);
       goto fail_mounted;
@@ -292,6 +396,7 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   int stdio[3] = { -1, -1, -1 }, master = -1, sfd = -1, rc = -1;
   int64_t root = 0;
   pid_t h = -1;
+  struct lp_nethelper nh = LP_NETHELPER_INIT;
   bool attached_in = a && a->stdin_ && cfg == NULL;
   cleanup_free char *logpath = NULL;
   sigset_t mask, oldmask;
@@ -382,7 +487,13 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
   struct msg m;
-  int r = recv_msg(sp[0], &m, &master);
+  int r, nsfds[2];
+  while ((r = recv_msg_fds(sp[0], &m, nsfds, 2)) > 0 && m.type == MSG_NETNS)
+    net_start(&p, cfg, sp[0], nsfds, &nh);
+  if (r > 0 && m.type == MSG_STARTED)
+    master = nsfds[0];
+  else if (r > 0 && nsfds[0] >= 0)
+    close(nsfds[0]);
   if (r <= 0 || m.type != MSG_STARTED)
     {
       int code = r > 0 && m.type == MSG_FAILED ? m.value : 125;
@@ -497,6 +608,7 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
         }
     }
   rc = status;
+  lp_nethelper_stop(&nh); /* before the row says exited: `stop` leaves nothing */
   if (lp_ctr_set_state(s, c, "exited", 0, status, err) < 0)
     rc = -1;
 
@@ -507,6 +619,7 @@ out:
                                        err && *err ? (*err)->msg : "failed");
       notify(notify_fd, t);
     }
+  lp_nethelper_stop(&nh);
   if (h > 0)
     while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
       ;

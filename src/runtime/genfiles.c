@@ -9,8 +9,24 @@
 #include <string.h>
 #include <unistd.h>
 
-void lp_genfile_hosts(struct strbuf *out, const char *host_hosts, const char *hostname)
+static size_t strv_count(char *const *v)
 {
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+void lp_genfile_hosts_net(struct strbuf *out, const char *host_hosts, const char *hostname,
+                          const struct lp_netfiles *nf)
+{
+  /* --add-host entries first, so they win over everything below. */
+  for (size_t i = 0; nf && i < strv_count(nf->add_hosts); i++)
+    {
+      const char *h = nf->add_hosts[i], *colon = strchr(h, ':');
+      if (colon)
+        strbuf_addf(out, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
+    }
   if (host_hosts)
     {
       strbuf_adds(out, host_hosts);
@@ -23,7 +39,102 @@ void lp_genfile_hosts(struct strbuf *out, const char *host_hosts, const char *ho
                        "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n");
     }
   if (hostname && *hostname)
-    strbuf_addf(out, "127.0.1.1\t%s\n", hostname);
+    {
+      strbuf_addf(out, "%s\t%s", nf && nf->ip ? nf->ip : "127.0.1.1", hostname);
+      if (nf && nf->name && *nf->name && strcmp(nf->name, hostname) != 0)
+        strbuf_addf(out, " %s", nf->name);
+      strbuf_addch(out, '\n');
+    }
+  if (nf && nf->host_gateway)
+    strbuf_addf(out, "%s\thost.containers.internal\n", nf->host_gateway);
+}
+
+void lp_genfile_hosts(struct strbuf *out, const char *host_hosts, const char *hostname)
+{
+  lp_genfile_hosts_net(out, host_hosts, hostname, NULL);
+}
+
+/* The words after `key` on the lines of a resolv.conf that start with it. */
+static void resolv_words(const char *conf, const char *key, struct strbuf *out)
+{
+  size_t kl = strlen(key);
+  for (const char *p = conf; p && *p;)
+    {
+      const char *eol = strchrnul(p, '\n');
+      if ((size_t)(eol - p) > kl && strncmp(p, key, kl) == 0 && (p[kl] == ' ' || p[kl] == '\t'))
+        {
+          const char *w = p + kl;
+          while (w < eol)
+            {
+              while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r'))
+                w++;
+              const char *e = w;
+              while (e < eol && *e != ' ' && *e != '\t' && *e != '\r')
+                e++;
+              if (e > w)
+                {
+                  if (out->len)
+                    strbuf_addch(out, ' ');
+                  strbuf_add(out, w, (size_t)(e - w));
+                }
+              w = e;
+            }
+        }
+      p = *eol ? eol + 1 : eol;
+    }
+}
+
+void lp_genfile_resolv(struct strbuf *out, const char *host_resolv, const struct lp_netfiles *nf)
+{
+  struct strbuf w = STRBUF_INIT;
+  size_t nsearch = nf ? strv_count(nf->dns_search) : 0;
+  if (nsearch == 1 && strcmp(nf->dns_search[0], ".") == 0)
+    ; /* no search domains at all */
+  else if (nsearch)
+    {
+      strbuf_adds(out, "search");
+      for (size_t i = 0; i < nsearch; i++)
+        strbuf_addf(out, " %s", nf->dns_search[i]);
+      strbuf_addch(out, '\n');
+    }
+  else
+    {
+      resolv_words(host_resolv, "domain", &w);
+      resolv_words(host_resolv, "search", &w);
+      if (w.len)
+        strbuf_addf(out, "search %s\n", w.buf);
+    }
+  if (nf && strv_count(nf->dns))
+    for (size_t i = 0; nf->dns[i]; i++)
+      strbuf_addf(out, "nameserver %s\n", nf->dns[i]);
+  else if (nf && nf->dns_default)
+    strbuf_addf(out, "nameserver %s\n", nf->dns_default);
+  else
+    {
+      strbuf_reset(&w);
+      resolv_words(host_resolv, "nameserver", &w);
+      for (char *p = w.buf; *p;)
+        {
+          char *e = strchrnul(p, ' ');
+          strbuf_addf(out, "nameserver %.*s\n", (int)(e - p), p);
+          p = *e ? e + 1 : e;
+        }
+    }
+  if (nf && strv_count(nf->dns_options))
+    {
+      strbuf_adds(out, "options");
+      for (size_t i = 0; nf->dns_options[i]; i++)
+        strbuf_addf(out, " %s", nf->dns_options[i]);
+      strbuf_addch(out, '\n');
+    }
+  else
+    {
+      strbuf_reset(&w);
+      resolv_words(host_resolv, "options", &w);
+      if (w.len)
+        strbuf_addf(out, "options %s\n", w.buf);
+    }
+  strbuf_release(&w);
 }
 
 static void add_quoted(struct strbuf *out, const char *key, const char *v)
@@ -68,7 +179,7 @@ int lp_genfiles_write(const struct lp_runtime_spec *spec, lp_error_t *err)
 
   if (net_host && lp_read_file_at(AT_FDCWD, "/etc/hosts", &host, &rerr) < 0)
     lp_error_free(&rerr); /* no host file: the defaults below */
-  lp_genfile_hosts(&sb, host.len ? host.buf : NULL, spec->hostname);
+  lp_genfile_hosts_net(&sb, host.len ? host.buf : NULL, spec->hostname, &spec->netfiles);
   if (put(dfd, "hosts", &sb, err) < 0)
     goto out;
 
@@ -80,11 +191,16 @@ int lp_genfiles_write(const struct lp_runtime_spec *spec, lp_error_t *err)
         goto out;
     }
 
-  if (!net_host)
+  /* With the host network the host's own file is bound, unless --dns and
+   * the like ask for changes. */
+  const struct lp_netfiles *nf = &spec->netfiles;
+  if (!net_host || strv_count(nf->dns) || strv_count(nf->dns_search) || strv_count(nf->dns_options))
     {
       strbuf_reset(&sb);
-      if (lp_read_file_at(AT_FDCWD, "/etc/resolv.conf", &sb, &rerr) < 0)
-        lp_error_free(&rerr); /* none on the host: an empty one */
+      strbuf_reset(&host);
+      if (lp_read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, &rerr) < 0)
+        lp_error_free(&rerr); /* none on the host: nothing from it */
+      lp_genfile_resolv(&sb, host.buf, nf);
       if (put(dfd, "resolv.conf", &sb, err) < 0)
         goto out;
     }

@@ -5,8 +5,9 @@
  * Contract: the text builders are pure; lp_genfiles_write() writes them
  * (atomically) into spec->genfiles_dir from the calling (host-side) process,
  * so they are owned by the user, and mounts.c binds them into the rootfs.
- * resolv.conf is a copy of the host's for a private network; with the host
- * network no copy is written and the host's file is bound instead.
+ * resolv.conf is generated for a private network (the helper's forwarder,
+ * or the host's nameservers); with the host network no copy is written and
+ * the host's file is bound instead, unless --dns and the like change it.
  */
 #ifndef LILIPOD_RUNTIME_GENFILES_H
 #define LILIPOD_RUNTIME_GENFILES_H
@@ -18,6 +19,13 @@
 #include "spec.h"
 
 void lp_genfile_hosts(struct strbuf *out, const char *host_hosts, const char *hostname);
+/* /etc/hosts: --add-host entries, the host's file (or localhost lines),
+ * "IP hostname name", host.containers.internal. */
+void lp_genfile_hosts_net(struct strbuf *out, const char *host_hosts, const char *hostname,
+                          const struct lp_netfiles *nf);
+/* /etc/resolv.conf: search, nameserver and options lines, each from nf
+ * where it says, else from the host's file (host_resolv, may be NULL). */
+void lp_genfile_resolv(struct strbuf *out, const char *host_resolv, const struct lp_netfiles *nf);
 void lp_genfile_containerenv(struct strbuf *out, const struct lp_containerenv *ce, bool rootless);
 /* True unless we are the host's root (uid 0 with the identity map). */
 bool lp_runtime_is_rootless(void);

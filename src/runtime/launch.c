@@ -214,6 +214,8 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
       lp_error_wrap(err, "map ids for the container");
       goto fail_child;
     }
+  if (spec->prestart && spec->prestart(spec->prestart_ctx, pid, err) < 0)
+    goto fail_child;
   if (write(syncp[1], "x", 1) != 1)
     {
       lp_error(err, errno, "start the container");

@@ -81,6 +81,29 @@ struct lp_containerenv
   const char *name, *id, *image, *imageid;
 };
 
+/* What the generated /etc/hosts and /etc/resolv.conf say about the network
+ * (all NULL: the defaults, as for --network none). */
+struct lp_netfiles
+{
+  const char *ip;           /* the container's address, for its hostname line
+                             * (NULL: 127.0.1.1) */
+  const char *name;         /* the container's name, also on that line */
+  const char *host_gateway; /* host.containers.internal (NULL: no line) */
+  char *const *add_hosts;   /* "name:ip" (--add-host), first in /etc/hosts */
+  const char *dns_default;  /* the helper's DNS forwarder; NULL: the host's
+                             * nameservers */
+  char *const *dns;         /* --dns; NULL or empty: dns_default */
+  char *const *dns_search;  /* --dns-search; NULL or empty: the host's; "."
+                             * alone: none */
+  char *const *dns_options; /* --dns-option; NULL or empty: the host's */
+};
+
+/* Called by lp_runtime_launch() in the caller, once the container's init
+ * exists in its namespaces (ids mapped) and before it goes on: `pid` is its
+ * host pid. The place to connect its network namespace to the outside, so
+ * the network is up before the command runs. -1 fails the launch. */
+typedef int (*lp_prestart_fn)(void *ctx, pid_t pid, lp_error_t *err);
+
 /* Called in the container's new mount namespace, as container root, before
  * any mount into the rootfs: the place to bring the rootfs into being (or
  * to check it) when the caller did not prepare it beforehand. */
@@ -120,6 +143,10 @@ struct lp_runtime_spec
    * removes it. NULL: skip the generated files. */
   const char *genfiles_dir;
   struct lp_containerenv containerenv;
+  struct lp_netfiles netfiles;
+
+  lp_prestart_fn prestart; /* NULL: none */
+  void *prestart_ctx;
 
   unsigned preserve_fds; /* fds 3..3+N-1 stay open in the container; every
                           * other fd above 2 is closed at exec */
