@@ -46,6 +46,9 @@
     { "pull", 0, LP_OPT_STRING, "string", "Pull image policy", "missing", "always missing never newer" },          \
     { "quiet", 'q', LP_OPT_BOOL, NULL, "Suppress output information when pulling images", NULL, NULL },           \
     { "read-only", 0, LP_OPT_BOOL, NULL, "Make containers root filesystem read-only", NULL, NULL },               \
+    { "read-only-tmpfs", 0, LP_OPT_BOOL, NULL, "When running --read-only containers, mount read-write tmpfs on "     \
+                                               "/run, /tmp and /var/tmp",                                     \
+      "true", NULL },                                                                                          \
     { "replace", 0, LP_OPT_BOOL, NULL, "If a container with the same name exists, replace it", NULL, NULL },      \
     { "rm", 0, LP_OPT_BOOL, NULL, "Remove container (and pod if created) after exit", NULL, NULL },               \
     { "security-opt", 0, LP_OPT_LIST, "stringArray", "Security Options", NULL, NULL },                            \

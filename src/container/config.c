@@ -451,6 +451,8 @@ static int add_mount(struct lp_ctr_config *c, const char *v, const char *ctr_dir
           OPT_ADD("mode=");
           strbuf_adds(&opts, val);
         }
+      else if ((strcmp(kv, "tmpcopyup") == 0 || strcmp(kv, "notmpcopyup") == 0) && !val)
+        OPT_ADD(kv);
       else if (strcmp(kv, "relabel") == 0 || strcmp(kv, "bind-nonrecursive") == 0 || strcmp(kv, "consistency") == 0
                || strcmp(kv, "z") == 0 || strcmp(kv, "Z") == 0)
         {
@@ -663,6 +665,7 @@ int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_imag
   c->tty = lp_args_bool(args, "tty");
   c->privileged = lp_args_bool(args, "privileged");
   c->read_only = lp_args_bool(args, "read-only");
+  c->read_only_tmpfs = !lp_args_has(args, "read-only-tmpfs") || lp_args_bool(args, "read-only-tmpfs");
   c->init = lp_args_bool(args, "init");
   c->auto_remove = lp_args_bool(args, "rm");
   v = lp_args_str(args, "workdir");
@@ -940,6 +943,7 @@ char *lp_ctr_config_to_json(const struct lp_ctr_config *c)
       cJSON_AddItemToArray(ms, mo);
     }
   cJSON_AddBoolToObject(o, "ReadOnly", c->read_only);
+  cJSON_AddBoolToObject(o, "ReadOnlyTmpfs", c->read_only_tmpfs);
   cJSON_AddBoolToObject(o, "Privileged", c->privileged);
   cJSON_AddItemToObject(o, "CapAdd", strv_json(c->cap_add));
   cJSON_AddItemToObject(o, "CapDrop", strv_json(c->cap_drop));
@@ -1035,6 +1039,7 @@ int lp_ctr_config_from_json(const char *json, struct lp_ctr_config **out, lp_err
     cm->anonymous = jbool(m, "Anonymous");
   }
   c->read_only = jbool(o, "ReadOnly");
+  c->read_only_tmpfs = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "ReadOnlyTmpfs"));
   c->privileged = jbool(o, "Privileged");
   c->cap_add = json_strv(cJSON_GetObjectItemCaseSensitive(o, "CapAdd"));
   c->cap_drop = json_strv(cJSON_GetObjectItemCaseSensitive(o, "CapDrop"));

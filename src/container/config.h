@@ -23,6 +23,8 @@
  *   anonymous volume: a directory containers/<id>/volumes/<n>/ created at
  *   create, removed with the container (rm -v or not: it is the container's).
  *   Named volumes are refused (not supported yet).
+ * - ReadOnly: --read-only; ReadOnlyTmpfs: --read-only-tmpfs (default true):
+ *   with ReadOnly, writable tmpfs on /run, /tmp and /var/tmp.
  * - StopSignal: --stop-signal, else the image's StopSignal, else SIGTERM;
  *   names (TERM, SIGTERM, SIGRTMIN+3, RTMAX-1) or numbers. StopTimeout: 10.
  * - Name: --name, else a generated adjective_noun like Podman's.
@@ -41,7 +43,7 @@
  *   "Mounts": [{"Type": "bind|tmpfs|volume", "Source": "/abs/host/path" ("" for
  *               tmpfs), "Destination": "/in/ctr", "Options": ["ro", "rslave"],
  *               "RW": true, "Anonymous": false}],
- *   "ReadOnly": false, "Privileged": false, "CapAdd": [], "CapDrop": [],
+ *   "ReadOnly": false, "ReadOnlyTmpfs": true, "Privileged": false, "CapAdd": [], "CapDrop": [],
  *   "GroupAdd": [], "SecurityOpt": [], "PidsLimit": 0, "Platform": "",
  *   "StopSignal": "SIGTERM", "StopSignalNum": 15, "StopTimeout": 10,
  *   "Init": false, "OpenStdin": false, "Tty": false, "AutoRemove": false,
@@ -105,6 +107,7 @@ struct lp_ctr_config
   struct lp_ctr_mount *mounts;
   size_t nmounts;
   bool read_only, privileged, init, interactive, tty, auto_remove;
+  bool read_only_tmpfs; /* with read_only: rw tmpfs on /run, /tmp, /var/tmp */
   char **cap_add, **cap_drop, **group_add, **security_opt; /* NULL-terminated */
   int64_t pids_limit;
   char *platform;

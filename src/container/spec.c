@@ -29,12 +29,15 @@ static int mount_from(const struct lp_ctr_mount *cm, struct lp_mount *m, char **
   if (strcmp(cm->type, "tmpfs") == 0)
     {
       m->type = LP_MOUNT_TMPFS;
+      m->copyup = true; /* Podman's default for tmpfs: tmpcopyup */
       size_t len = 0;
       for (char **o = cm->options; o && *o; o++)
         {
-          if (strcmp(*o, "ro") == 0 || strcmp(*o, "rw") == 0)
+          if (strcmp(*o, "ro") == 0 || strcmp(*o, "rw") == 0 || strcmp(*o, "tmpcopyup") == 0)
             continue;
-          if (strcmp(*o, "nosuid") == 0)
+          if (strcmp(*o, "notmpcopyup") == 0)
+            m->copyup = false;
+          else if (strcmp(*o, "nosuid") == 0)
             m->nosuid = true;
           else if (strcmp(*o, "nodev") == 0)
             m->nodev = true;
@@ -101,6 +104,8 @@ int lp_ctr_config_spec(const struct lp_ctr_config *c, const char *rootfs, const 
   else
     spec->userns = LP_USERNS_HOST;
   spec->privileged = c->privileged;
+  spec->readonly_rootfs = c->read_only;
+  spec->readonly_tmpfs = c->read_only_tmpfs;
   spec->no_new_privs = !c->privileged;
   spec->init = c->init;
   spec->tty = c->tty;

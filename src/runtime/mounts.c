@@ -1,5 +1,6 @@
 #include "mounts.h"
 
+#include "../util/copytree.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "../util/xalloc.h"
@@ -506,12 +507,38 @@ static int mount_volume(int rootfd, const struct lp_mount *m, lp_error_t *err)
       int tfd = open_in_root(rootfd, m->destination, CREATE_DIR, err);
       if (tfd < 0)
         return -1;
+      /* What the tmpfs will cover, still reachable through this fd. */
+      struct fdpath up;
+      int under = m->copyup ? open(fdpath(&up, tfd), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
       int r = mount_at("tmpfs", tfd, "tmpfs", MS_NOSUID | MS_NODEV, m->data ? m->data : "mode=1777", m->destination,
                        err);
       close(tfd);
       if (r < 0)
-        return -1;
+        {
+          if (under >= 0)
+            close(under);
+          return -1;
+        }
       fd = open_in_root(rootfd, m->destination, CREATE_NONE, err);
+      if (fd >= 0 && under >= 0)
+        {
+          int top = open(fdpath(&up, fd), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          if (top < 0)
+            r = lp_error(err, errno, "open the tmpfs on `%s`", m->destination);
+          else
+            {
+              r = lp_copy_tree(under, top, err);
+              close(top);
+            }
+          if (r < 0)
+            {
+              close(fd);
+              fd = -1;
+              lp_error_wrap(err, "copy the image's `%s` into its tmpfs", m->destination);
+            }
+        }
+      if (under >= 0)
+        close(under);
     }
   else
     {
@@ -536,6 +563,32 @@ static int mount_volume(int rootfd, const struct lp_mount *m, lp_error_t *err)
   return r;
 }
 
+/* --read-only's writable places (Podman's --read-only-tmpfs): a tmpfs with
+ * the image's content on each, unless a volume or mount already goes there. */
+static int mount_readonly_tmpfs(int rootfd, const struct lp_runtime_spec *spec, lp_error_t *err)
+{
+  static const char *const dests[] = { "/run", "/tmp", "/var/tmp" };
+  for (size_t i = 0; i < sizeof dests / sizeof dests[0]; i++)
+    {
+      bool taken = false;
+      size_t dl = strlen(dests[i]);
+      for (size_t k = 0; k < spec->nmounts && !taken; k++)
+        {
+          const char *d = spec->mounts[k].destination;
+          size_t l = d ? strlen(d) : 0;
+          while (l > 1 && d[l - 1] == '/')
+            l--;
+          taken = l == dl && strncmp(d, dests[i], dl) == 0;
+        }
+      if (taken)
+        continue;
+      struct lp_mount m = { .type = LP_MOUNT_TMPFS, .destination = dests[i], .data = "mode=1777", .copyup = true };
+      if (mount_volume(rootfd, &m, err) < 0)
+        return lp_error_wrap(err, "read-only root: tmpfs on %s", dests[i]);
+    }
+  return 0;
+}
+
 int lp_mounts_setup(const struct lp_runtime_spec *spec, const struct lp_mount_env *env, lp_error_t *err)
 {
   int rootfd = -1, ret = -1;
@@ -556,6 +609,8 @@ int lp_mounts_setup(const struct lp_runtime_spec *spec, const struct lp_mount_en
     goto out;
   if (!spec->privileged && mask_paths(rootfd, err) < 0)
     goto out;
+  if (spec->readonly_rootfs && spec->readonly_tmpfs && mount_readonly_tmpfs(rootfd, spec, err) < 0)
+    goto out;
   if (bind_generated(rootfd, spec, err) < 0)
     goto out;
   for (size_t i = 0; i < spec->nmounts; i++)
@@ -564,6 +619,10 @@ int lp_mounts_setup(const struct lp_runtime_spec *spec, const struct lp_mount_en
         lp_error_wrap(err, "volume %zu (`%s`)", i + 1, spec->mounts[i].destination ? spec->mounts[i].destination : "");
         goto out;
       }
+  /* Last: every mount point above had to be made in the rootfs first. The
+   * flag is on this mount only, not on the mounts below it. */
+  if (spec->readonly_rootfs && set_attr(rootfd, MOUNT_ATTR_RDONLY, false, "the root file system", err) < 0)
+    goto out;
   ret = 0;
 out:
   close(rootfd);

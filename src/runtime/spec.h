@@ -73,6 +73,8 @@ struct lp_mount
   bool nosuid, nodev, noexec;
   enum lp_propagation propagation;
   const char *data; /* tmpfs options ("size=64m,mode=1777") or NULL */
+  bool copyup;      /* tmpfs: starts with a copy of what the rootfs has at
+                     * destination, owner and mode included (tmpcopyup) */
 };
 
 /* The contents of /run/.containerenv. */
@@ -132,6 +134,11 @@ struct lp_runtime_spec
   size_t nmounts;
 
   bool privileged;       /* all capabilities, no masks, rw /sys, no nnp */
+  bool readonly_rootfs;  /* the root mount read-only once every mount point
+                          * is made (EROFS even for container root) */
+  bool readonly_tmpfs;   /* with readonly_rootfs: a writable tmpfs (copy-up)
+                          * on /run, /tmp, /var/tmp unless a mount has that
+                          * destination */
   bool no_new_privs;     /* also set unless privileged */
   bool init;             /* a tiny reaper as PID 1 */
   bool tty;              /* stdin/stdout/stderr on a fresh pty */
