@@ -56,7 +56,11 @@ static int run_inspect(struct lp_args *args, enum kind kind)
       cJSON *obj = NULL;
       int r = 0;
       if (kind != KIND_IMAGE)
-        r = lp_container_inspect_json(s, name, &obj, &maps, &err);
+        {
+          r = lp_container_inspect_json(s, name, &obj, &maps, &err);
+          if (r > 0 && lp_args_bool(args, "size"))
+            lp_container_json_add_sizes(s, obj);
+        }
       if (r == 0 && kind != KIND_CONTAINER)
         r = inspect_image(s, name, &obj, &maps, &err);
       if (r > 0)

@@ -185,7 +185,19 @@ static int by_created_desc(const void *a, const void *b)
   return x->c->created < y->c->created ? 1 : x->c->created > y->c->created ? -1 : strcmp(x->c->id, y->c->id);
 }
 
-static cJSON *row(struct lp_store *s, const struct entry *e, bool notrunc, bool size, int64_t now,
+/* go-units HumanSizeWithPrecision(n, 3): "0B", "12.3kB" (no space). */
+static char *size_text(int64_t n)
+{
+  char *t = lp_human_size((double)n);
+  char *sp = strchr(t, ' ');
+  if (sp)
+    memmove(sp, sp + 1, strlen(sp));
+  return t;
+}
+
+/* size: with -s; size_json: as Podman's JSON, {"rootFsSize", "rwSize"},
+ * else the "RW (virtual ROOTFS)" text its templates see. */
+static cJSON *row(struct lp_store *s, const struct entry *e, bool notrunc, bool size, bool size_json, int64_t now,
                   struct lp_tmpl_maps *maps)
 {
   const struct lp_container_info *c = e->c;
@@ -239,17 +251,21 @@ static cJSON *row(struct lp_store *s, const struct entry *e, bool notrunc, bool 
   cJSON_AddStringToObject(o, "Status", status);
   if (size)
     {
-      int64_t rw = lp_container_upper_size(s, c->id), root = 0;
-      struct lp_image_info *img = NULL;
-      lp_error_t err = NULL;
-      if (c->image_id && lp_image_lookup(s, c->image_id, &img, &err) > 0)
-        root = img->size;
-      lp_error_free(&err);
-      lp_image_info_free(img);
-      cleanup_free char *rws = lp_human_size((double)rw);
-      cleanup_free char *roots = lp_human_size((double)(root + rw));
-      cleanup_free char *sz = xasprintf("%s (virtual %s)", rws, roots);
-      cJSON_AddStringToObject(o, "Size", sz);
+      int64_t rw, rootfs;
+      lp_container_sizes(s, c->id, c->image_id, &rw, &rootfs);
+      if (size_json)
+        {
+          cJSON *so = cJSON_AddObjectToObject(o, "Size");
+          cJSON_AddNumberToObject(so, "rootFsSize", (double)rootfs);
+          cJSON_AddNumberToObject(so, "rwSize", (double)rw);
+        }
+      else
+        {
+          cleanup_free char *rws = size_text(rw);
+          cleanup_free char *roots = size_text(rootfs);
+          cleanup_free char *sz = xasprintf("%s (virtual %s)", rws, roots);
+          cJSON_AddStringToObject(o, "Size", sz);
+        }
     }
   return o;
 }
@@ -327,7 +343,8 @@ static int run(struct lp_args *args)
       if (last >= 0 && shown >= last)
         break;
       shown++;
-      cJSON_AddItemToArray(rows, row(s, &v[i], notrunc, size, (int64_t)now, &maps));
+      cJSON_AddItemToArray(rows, row(s, &v[i], notrunc, size, format && lp_format_is_json(format), (int64_t)now,
+                                     &maps));
     }
 
   if (quiet && !format)

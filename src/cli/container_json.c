@@ -287,6 +287,59 @@ int64_t lp_container_upper_size(struct lp_store *s, const char *id)
   return dir_size(fd, 0);
 }
 
+void lp_container_sizes(struct lp_store *s, const char *id, const char *image_id, int64_t *rw, int64_t *rootfs)
+{
+  *rw = lp_container_upper_size(s, id);
+  *rootfs = *rw;
+  struct lp_image_info *img = NULL;
+  lp_error_t err = NULL;
+  if (image_id && *image_id && lp_image_lookup(s, image_id, &img, &err) > 0)
+    *rootfs += img->size;
+  lp_error_free(&err);
+  if (img)
+    lp_image_info_free(img);
+}
+
+void lp_container_json_add_sizes(struct lp_store *s, cJSON *obj)
+{
+  const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "Id"));
+  const char *image = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "Image"));
+  if (!id)
+    return;
+  cleanup_free char *image_id = image && *image ? xasprintf("sha256:%s", image) : NULL;
+  int64_t rw, rootfs;
+  lp_container_sizes(s, id, image_id, &rw, &rootfs);
+  /* Detached items keep their key, so they can go in at a position. */
+  cJSON *tmp = cJSON_CreateObject();
+  cJSON_AddNumberToObject(tmp, "SizeRw", (double)rw);
+  cJSON_AddNumberToObject(tmp, "SizeRootFs", (double)rootfs);
+  cJSON *a = cJSON_DetachItemFromObjectCaseSensitive(tmp, "SizeRw");
+  cJSON *b = cJSON_DetachItemFromObjectCaseSensitive(tmp, "SizeRootFs");
+  cJSON_Delete(tmp);
+  /* Rebuild the member list with the two in front of "Mounts" (cJSON has
+   * no insert-before for objects that works on every version). */
+  cJSON *rest = cJSON_CreateObject();
+  while (obj->child)
+    cJSON_AddItemToArray(rest, cJSON_DetachItemViaPointer(obj, obj->child));
+  while (rest->child)
+    {
+      cJSON *it = cJSON_DetachItemViaPointer(rest, rest->child);
+      if (a && it->string && strcmp(it->string, "Mounts") == 0)
+        {
+          cJSON_AddItemToArray(obj, a);
+          cJSON_AddItemToArray(obj, b);
+          a = b = NULL;
+        }
+      cJSON_AddItemToArray(obj, it);
+    }
+  cJSON_Delete(rest);
+  if (a)
+    {
+      cJSON_AddItemToArray(obj, a);
+      cJSON_AddItemToArray(obj, b);
+    }
+}
+
 int lp_container_inspect_json(struct lp_store *s, const char *ref, cJSON **out, struct lp_tmpl_maps *maps,
                               lp_error_t *err)
 {

@@ -24,5 +24,11 @@ cJSON *lp_container_json_build(const struct lp_container_info *c, const struct l
                                struct lp_tmpl_maps *maps);
 /* Bytes written by the container (its upper), for --size. */
 int64_t lp_container_upper_size(struct lp_store *s, const char *id);
+/* --size as Podman: *rw = the upper (data/ and meta.db), *rootfs = the
+ * image's size + *rw. */
+void lp_container_sizes(struct lp_store *s, const char *id, const char *image_id, int64_t *rw, int64_t *rootfs);
+/* inspect -s: add SizeRw and SizeRootFs to a container's inspect object
+ * (before "Mounts", where Podman puts them). */
+void lp_container_json_add_sizes(struct lp_store *s, cJSON *obj);
 
 #endif
