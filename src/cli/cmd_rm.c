@@ -5,6 +5,7 @@
 
 #include "../container/state.h"
 #include "../container/supervisor.h"
+#include "../container/volume.h"
 
 #include <stdio.h>
 
@@ -36,7 +37,16 @@ static int rm_one(struct lp_store *s, struct lp_container_info *c, struct lp_arg
       if (t < -1 || lp_ctr_stop(s, c, t, err) < 0)
         return -1;
     }
-  return lp_ctr_remove(s, c, err);
+  if (!lp_args_bool(args, "volumes"))
+    return lp_ctr_remove(s, c, err);
+  struct lp_ctr_config *cfg = NULL;
+  if (lp_ctr_config_from_json(c->config_json, &cfg, err) < 0)
+    return -1;
+  int r = lp_ctr_remove(s, c, err);
+  if (r == 0)
+    r = lp_ctr_volumes_remove_anonymous(s, cfg, err);
+  lp_ctr_config_free(cfg);
+  return r;
 }
 
 static int run(struct lp_args *args)

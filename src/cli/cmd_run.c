@@ -4,7 +4,9 @@
 #include "ctr_options.h"
 #include "image_find.h"
 
+#include "../container/config.h"
 #include "../container/supervisor.h"
+#include "../container/volume.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,9 +77,13 @@ static int run(struct lp_args *args)
     rc = lp_cli_ctr_fail(&err);
   if (lp_args_bool(args, "rm"))
     {
+      /* Podman's --rm takes the anonymous volumes along. */
       lp_error_t e = NULL;
-      if (lp_ctr_remove(s, c, &e) < 0)
+      struct lp_ctr_config *cfg = NULL;
+      if (lp_ctr_config_from_json(c->config_json, &cfg, &e) < 0 || lp_ctr_remove(s, c, &e) < 0
+          || lp_ctr_volumes_remove_anonymous(s, cfg, &e) < 0)
         lp_cli_print_error(e), lp_error_free(&e);
+      lp_ctr_config_free(cfg);
     }
   lp_container_info_free(c);
   lp_store_close(s);

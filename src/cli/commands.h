@@ -29,6 +29,7 @@ extern const struct lp_command lp_cmd_unmount;
 extern const struct lp_command lp_cmd_unshare;
 extern const struct lp_command lp_cmd_internal_mountd;
 extern const struct lp_command lp_cmd_port;
+extern const struct lp_command lp_cmd_volume;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;

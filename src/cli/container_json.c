@@ -67,17 +67,15 @@ static cJSON *mounts_json(const struct lp_ctr_config *cfg)
       const struct lp_ctr_mount *m = &cfg->mounts[i];
       cJSON *o = cJSON_CreateObject();
       cJSON_AddStringToObject(o, "Type", m->type);
-      if (m->anonymous)
-        {
-          const char *slash = strrchr(m->source, '/');
-          cJSON_AddStringToObject(o, "Name", slash ? slash + 1 : m->source);
-        }
+      bool vol = strcmp(m->type, "volume") == 0;
+      if (vol)
+        cJSON_AddStringToObject(o, "Name", m->name ? m->name : "");
       cJSON_AddStringToObject(o, "Source", m->source ? m->source : "");
       cleanup_free char *dst = xstrdup(m->destination);
       for (size_t l = strlen(dst); l > 1 && dst[l - 1] == '/'; l--)
         dst[l - 1] = '\0';
       cJSON_AddStringToObject(o, "Destination", dst);
-      cJSON_AddStringToObject(o, "Driver", m->anonymous ? "local" : "");
+      cJSON_AddStringToObject(o, "Driver", vol ? "local" : "");
       cJSON_AddStringToObject(o, "Mode", "");
       cJSON *opts = cJSON_AddArrayToObject(o, "Options");
       for (size_t j = 0; m->options && m->options[j]; j++)
@@ -194,7 +192,8 @@ cJSON *lp_container_json_build(const struct lp_container_info *c, const struct l
       if (strcmp(m->type, "tmpfs") == 0)
         continue;
       struct strbuf b = STRBUF_INIT;
-      strbuf_addf(&b, "%s:%s:", m->source, m->destination);
+      strbuf_addf(&b, "%s:%s:", strcmp(m->type, "volume") == 0 && m->name && *m->name ? m->name : m->source,
+                  m->destination);
       bool first = true;
       for (size_t j = 0; m->options && m->options[j]; j++)
         {

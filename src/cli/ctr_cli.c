@@ -3,6 +3,7 @@
 
 #include "../container/config.h"
 #include "../container/supervisor.h"
+#include "../container/volume.h"
 #include "../registry/pull.h"
 #include "../registry/client.h"
 #include "../util/xalloc.h"
@@ -128,7 +129,7 @@ int lp_cli_ctr_create(struct lp_store *s, struct lp_args *args, struct lp_contai
   struct lp_image_info *img = NULL;
   cleanup_free char *matched = NULL;
   struct lp_ctr_config *cfg = NULL;
-  cleanup_free char *json = NULL, *dir = NULL, *id = NULL;
+  cleanup_free char *json = NULL, *id = NULL;
   int rc = -1;
   const char *ref = args->argv[0];
 
@@ -163,10 +164,10 @@ int lp_cli_ctr_create(struct lp_store *s, struct lp_args *args, struct lp_contai
   id = xmalloc(65);
   for (int i = 0; i < 32; i++)
     snprintf(id + 2 * i, 3, "%02x", raw[i]);
-  dir = xasprintf("%s/containers/%s", lp_store_home(s), id);
   struct lp_ctr_image ci = { .typed = ref, .name = matched, .id = img->id, .config_json = img->config_json };
-  /* The row first (it makes the directory), then the volumes under it. */
-  if (lp_ctr_config_from_args(args, &ci, id, NULL, name_taken, s, &cfg, err) < 0)
+  if (lp_ctr_config_from_args(args, &ci, id, name_taken, s, &cfg, err) < 0)
+    goto out;
+  if (lp_ctr_volumes_prepare(s, cfg, err) < 0)
     goto out;
   json = lp_ctr_config_to_json(cfg);
   if (lp_container_create(s, id, cfg->name, img->id, json, out, err) < 0)
@@ -178,37 +179,13 @@ int lp_cli_ctr_create(struct lp_store *s, struct lp_args *args, struct lp_contai
                            "container. You have to remove that container to be able to reuse that name: that name "
                            "is already in use", cfg->name);
         }
+      /* Its anonymous volumes were made for it alone. */
+      lp_error_t e = NULL;
+      if (lp_ctr_volumes_remove_anonymous(s, cfg, &e) < 0)
+        lp_error_free(&e);
       goto out;
     }
-  bool anon = false;
-  for (size_t i = 0; i < cfg->nmounts; i++)
-    anon |= cfg->mounts[i].anonymous;
-  if (anon)
-    {
-      struct lp_ctr_config *cfg2 = NULL;
-      if (lp_ctr_config_from_args(args, &ci, id, dir, NULL, NULL, &cfg2, err) < 0)
-        goto fail_row;
-      free(cfg2->name);
-      cfg2->name = xstrdup(cfg->name);
-      cfg2->created = cfg->created;
-      free(json);
-      json = lp_ctr_config_to_json(cfg2);
-      lp_ctr_config_free(cfg2);
-      if (lp_container_update_config(s, id, json, err) < 0)
-        goto fail_row;
-      free((*out)->config_json);
-      (*out)->config_json = xstrdup(json);
-    }
   rc = 0;
-  goto out;
-fail_row:
-  {
-    lp_error_t e = NULL;
-    if (lp_container_remove(s, id, &e) < 0)
-      lp_error_free(&e);
-    lp_container_info_free(*out);
-    *out = NULL;
-  }
 out:
   lp_ctr_config_free(cfg);
   if (img)

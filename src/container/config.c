@@ -279,26 +279,31 @@ static int check_bind_option(const char *o, lp_error_t *err)
   return lp_error(err, 0, "invalid mount option `%s`", o);
 }
 
-/* A new anonymous volume directory for mount #idx. */
-static int anon_volume(struct lp_ctr_config *c, const char *ctr_dir_abs, size_t idx, char **out, lp_error_t *err)
+/* Podman's names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static bool volume_name_ok(const char *n)
 {
-  if (!ctr_dir_abs)
-    {
-      *out = xasprintf("volumes/%zu", idx);
-      return 0;
-    }
-  cleanup_free char *vols = xasprintf("%s/volumes", ctr_dir_abs);
-  if (lp_mkdir_p_at(AT_FDCWD, vols, 0700, err) < 0)
-    return -1;
-  char *dir = xasprintf("%s/%zu", vols, idx);
-  if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-    {
-      int e = errno;
-      free(dir);
-      return lp_error(err, e, "create anonymous volume `%s`", c->id);
-    }
-  *out = dir;
-  return 0;
+  if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
+    return false;
+  for (; *n; n++)
+    if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') || *n == '_'
+          || *n == '.' || *n == '-'))
+      return false;
+  return true;
+}
+
+/* A bind source as Podman takes it: "./x" relative to the working directory. */
+static char *abs_path(const char *p)
+{
+  if (p[0] == '/')
+    return xstrdup(p);
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd))
+    return xstrdup(p);
+  while (p[0] == '.' && p[1] == '/')
+    p += 2;
+  if (strcmp(p, ".") == 0)
+    return xstrdup(cwd);
+  return xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, p);
 }
 
 static struct lp_ctr_mount *mount_add(struct lp_ctr_config *c)
@@ -308,6 +313,7 @@ static struct lp_ctr_mount *mount_add(struct lp_ctr_config *c)
   memset(m, 0, sizeof *m);
   m->options = strv_new();
   m->rw = true;
+  m->name = xstrdup("");
   return m;
 }
 
@@ -325,7 +331,7 @@ static void split_options(struct lp_ctr_mount *m, const char *opts)
     }
 }
 
-static int add_volume(struct lp_ctr_config *c, const char *v, const char *ctr_dir_abs, lp_error_t *err)
+static int add_volume(struct lp_ctr_config *c, const char *v, lp_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
   char *parts[3] = { NULL, NULL, NULL };
@@ -343,14 +349,16 @@ static int add_volume(struct lp_ctr_config *c, const char *v, const char *ctr_di
         return lp_error(err, 0, "invalid volume `%s`: the destination must be an absolute path", v);
       struct lp_ctr_mount *m = mount_add(c);
       m->type = xstrdup("volume");
+      m->source = xstrdup("");
       m->destination = xstrdup(parts[0]);
       m->anonymous = true;
-      return anon_volume(c, ctr_dir_abs, c->nmounts - 1, &m->source, err);
+      return 0;
     }
   if (parts[1][0] != '/')
     return lp_error(err, 0, "invalid volume `%s`: the destination must be an absolute path", v);
-  if (parts[0][0] != '/')
-    return lp_error(err, 0, "invalid volume `%s`: named volumes are not supported, give an absolute host path", v);
+  bool named = parts[0][0] != '/' && parts[0][0] != '.';
+  if (named && !volume_name_ok(parts[0]))
+    return lp_error(err, 0, "invalid volume `%s`: a volume name must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", v);
   if (n == 3)
     {
       cleanup_free char *o2 = xstrdup(parts[2]);
@@ -360,9 +368,14 @@ static int add_volume(struct lp_ctr_config *c, const char *v, const char *ctr_di
           return lp_error_wrap(err, "volume `%s`", v);
     }
   struct lp_ctr_mount *m = mount_add(c);
-  m->type = xstrdup("bind");
-  m->source = xstrdup(parts[0]);
+  m->type = xstrdup(named ? "volume" : "bind");
+  m->source = named ? xstrdup("") : abs_path(parts[0]);
   m->destination = xstrdup(parts[1]);
+  if (named)
+    {
+      free(m->name);
+      m->name = xstrdup(parts[0]);
+    }
   if (n == 3)
     split_options(m, parts[2]);
   return 0;
@@ -383,7 +396,7 @@ static int add_tmpfs(struct lp_ctr_config *c, const char *v, lp_error_t *err)
 }
 
 /* --mount type=bind,source=/a,destination=/b,ro=true,bind-propagation=rslave */
-static int add_mount(struct lp_ctr_config *c, const char *v, const char *ctr_dir_abs, lp_error_t *err)
+static int add_mount(struct lp_ctr_config *c, const char *v, lp_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
   cleanup_free char *type = NULL, *src = NULL, *dst = NULL;
@@ -451,6 +464,8 @@ static int add_mount(struct lp_ctr_config *c, const char *v, const char *ctr_dir
           OPT_ADD("mode=");
           strbuf_adds(&opts, val);
         }
+      else if ((strcmp(kv, "volume-nocopy") == 0 || strcmp(kv, "nocopy") == 0) && !val)
+        OPT_ADD("nocopy");
       else if ((strcmp(kv, "tmpcopyup") == 0 || strcmp(kv, "notmpcopyup") == 0) && !val)
         OPT_ADD(kv);
       else if (strcmp(kv, "relabel") == 0 || strcmp(kv, "bind-nonrecursive") == 0 || strcmp(kv, "consistency") == 0
@@ -478,14 +493,14 @@ static int add_mount(struct lp_ctr_config *c, const char *v, const char *ctr_dir
     }
   if (strcmp(type, "bind") == 0)
     {
-      if (!src || src[0] != '/')
+      if (!src || (src[0] != '/' && src[0] != '.'))
         {
           lp_error(err, 0, "invalid --mount `%s`: a bind needs an absolute source", v);
           goto out;
         }
       struct lp_ctr_mount *m = mount_add(c);
       m->type = xstrdup("bind");
-      m->source = xstrdup(src);
+      m->source = abs_path(src);
       m->destination = xstrdup(dst);
       split_options(m, opts.buf ? opts.buf : "");
     }
@@ -499,18 +514,22 @@ static int add_mount(struct lp_ctr_config *c, const char *v, const char *ctr_dir
     }
   else if (strcmp(type, "volume") == 0)
     {
-      if (src && *src)
+      if (src && *src && !volume_name_ok(src))
         {
-          lp_error(err, 0, "invalid --mount `%s`: named volumes are not supported", v);
+          lp_error(err, 0, "invalid --mount `%s`: a volume name must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", v);
           goto out;
         }
       struct lp_ctr_mount *m = mount_add(c);
       m->type = xstrdup("volume");
+      m->source = xstrdup("");
       m->destination = xstrdup(dst);
-      m->anonymous = true;
+      m->anonymous = !src || !*src;
+      if (src && *src)
+        {
+          free(m->name);
+          m->name = xstrdup(src);
+        }
       split_options(m, opts.buf ? opts.buf : "");
-      if (anon_volume(c, ctr_dir_abs, c->nmounts - 1, &m->source, err) < 0)
-        goto out;
     }
   else
     {
@@ -583,9 +602,84 @@ static char **list_strv(const struct lp_args *args, const char *flag)
   return v;
 }
 
+/* --env-file and --env, in command-line order. */
+static int apply_env(char ***env, const struct lp_args *args, lp_error_t *err)
+{
+  for (size_t i = 0; i < args->nvalues; i++)
+    {
+      const struct lp_opt_value *ov = &args->values[i];
+      const char *val = ov->value ? ov->value : "";
+      if (strcmp(ov->opt->name, "env-file") == 0)
+        {
+          if (read_env_file(env, val, err) < 0)
+            return -1;
+        }
+      else if (strcmp(ov->opt->name, "env") == 0)
+        {
+          if (!*val || val[0] == '=')
+            return lp_error(err, 0, "invalid --env `%s`", val);
+          if (strchr(val, '='))
+            lp_ctr_env_set(env, val);
+          else
+            {
+              const char *hv = getenv(val);
+              if (hv)
+                {
+                  cleanup_free char *kv = xasprintf("%s=%s", val, hv);
+                  lp_ctr_env_set(env, kv);
+                }
+            }
+        }
+    }
+  return 0;
+}
+
+/* --volume, --tmpfs and --mount, in command-line order. */
+static int apply_mounts(struct lp_ctr_config *c, const struct lp_args *args, lp_error_t *err)
+{
+  for (size_t i = 0; i < args->nvalues; i++)
+    {
+      const struct lp_opt_value *ov = &args->values[i];
+      const char *val = ov->value ? ov->value : "";
+      int r = 0;
+      if (strcmp(ov->opt->name, "volume") == 0)
+        r = add_volume(c, val, err);
+      else if (strcmp(ov->opt->name, "tmpfs") == 0)
+        r = add_tmpfs(c, val, err);
+      else if (strcmp(ov->opt->name, "mount") == 0)
+        r = add_mount(c, val, err);
+      if (r < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int parse_entrypoint(const char *v, char ***out, lp_error_t *err)
+{
+  if (!v || !*v)
+    *out = strv_new();
+  else if (v[0] == '[')
+    {
+      cJSON *a = cJSON_Parse(v);
+      if (!cJSON_IsArray(a))
+        {
+          cJSON_Delete(a);
+          return lp_error(err, 0, "invalid --entrypoint `%s`: not a JSON array", v);
+        }
+      *out = json_strv(a);
+      cJSON_Delete(a);
+    }
+  else
+    {
+      *out = strv_new();
+      strv_push(out, v);
+    }
+  return 0;
+}
+
 int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_image *img, const char *id,
-                            const char *ctr_dir_abs, int (*name_taken)(const char *name, void *ctx), void *ctx,
-                            struct lp_ctr_config **out, lp_error_t *err)
+                            int (*name_taken)(const char *name, void *ctx), void *ctx, struct lp_ctr_config **out,
+                            lp_error_t *err)
 {
   struct lp_ctr_config *c = xzalloc(sizeof *c);
   cJSON *ijson = img->config_json ? cJSON_Parse(img->config_json) : NULL;
@@ -619,26 +713,8 @@ int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_imag
   /* Entrypoint and Cmd. */
   if (lp_args_has(args, "entrypoint"))
     {
-      v = lp_args_str(args, "entrypoint");
-      if (!v || !*v)
-        c->entrypoint = strv_new();
-      else if (v[0] == '[')
-        {
-          cJSON *a = cJSON_Parse(v);
-          if (!cJSON_IsArray(a))
-            {
-              cJSON_Delete(a);
-              lp_error(err, 0, "invalid --entrypoint `%s`: not a JSON array", v);
-              goto fail;
-            }
-          c->entrypoint = json_strv(a);
-          cJSON_Delete(a);
-        }
-      else
-        {
-          c->entrypoint = strv_new();
-          strv_push(&c->entrypoint, v);
-        }
+      if (parse_entrypoint(lp_args_str(args, "entrypoint"), &c->entrypoint, err) < 0)
+        goto fail;
     }
   else
     c->entrypoint = json_strv(icfg ? cJSON_GetObjectItemCaseSensitive(icfg, "Entrypoint") : NULL);
@@ -743,35 +819,8 @@ int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_imag
     cleanup_free char *h = xasprintf("HOSTNAME=%s", c->hostname);
     lp_ctr_env_set(&c->env, h);
   }
-  for (size_t i = 0; i < args->nvalues; i++)
-    {
-      const struct lp_opt_value *ov = &args->values[i];
-      const char *val = ov->value ? ov->value : "";
-      if (strcmp(ov->opt->name, "env-file") == 0)
-        {
-          if (read_env_file(&c->env, val, err) < 0)
-            goto fail;
-        }
-      else if (strcmp(ov->opt->name, "env") == 0)
-        {
-          if (!*val || val[0] == '=')
-            {
-              lp_error(err, 0, "invalid --env `%s`", val);
-              goto fail;
-            }
-          if (strchr(val, '='))
-            lp_ctr_env_set(&c->env, val);
-          else
-            {
-              const char *hv = getenv(val);
-              if (hv)
-                {
-                  cleanup_free char *kv = xasprintf("%s=%s", val, hv);
-                  lp_ctr_env_set(&c->env, kv);
-                }
-            }
-        }
-    }
+  if (apply_env(&c->env, args, err) < 0)
+    goto fail;
 
   /* Labels and annotations. */
   {
@@ -787,20 +836,8 @@ int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_imag
     goto fail;
 
   /* Mounts, in command-line order. */
-  for (size_t i = 0; i < args->nvalues; i++)
-    {
-      const struct lp_opt_value *ov = &args->values[i];
-      const char *val = ov->value ? ov->value : "";
-      int r = 0;
-      if (strcmp(ov->opt->name, "volume") == 0)
-        r = add_volume(c, val, ctr_dir_abs, err);
-      else if (strcmp(ov->opt->name, "tmpfs") == 0)
-        r = add_tmpfs(c, val, err);
-      else if (strcmp(ov->opt->name, "mount") == 0)
-        r = add_mount(c, val, ctr_dir_abs, err);
-      if (r < 0)
-        goto fail;
-    }
+  if (apply_mounts(c, args, err) < 0)
+    goto fail;
 
   /* Security and limits. */
   c->cap_add = list_strv(args, "cap-add");
@@ -940,6 +977,7 @@ char *lp_ctr_config_to_json(const struct lp_ctr_config *c)
       cJSON_AddItemToObject(mo, "Options", strv_json(m->options));
       cJSON_AddBoolToObject(mo, "RW", m->rw);
       cJSON_AddBoolToObject(mo, "Anonymous", m->anonymous);
+      cJSON_AddStringToObject(mo, "Name", nz(m->name));
       cJSON_AddItemToArray(ms, mo);
     }
   cJSON_AddBoolToObject(o, "ReadOnly", c->read_only);
@@ -1037,6 +1075,8 @@ int lp_ctr_config_from_json(const char *json, struct lp_ctr_config **out, lp_err
     cm->options = json_strv(cJSON_GetObjectItemCaseSensitive(m, "Options"));
     cm->rw = jbool(m, "RW");
     cm->anonymous = jbool(m, "Anonymous");
+    free(cm->name);
+    cm->name = jstr(m, "Name");
   }
   c->read_only = jbool(o, "ReadOnly");
   c->read_only_tmpfs = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "ReadOnlyTmpfs"));
@@ -1094,6 +1134,7 @@ void lp_ctr_config_free(struct lp_ctr_config *c)
       free(c->mounts[i].source);
       free(c->mounts[i].destination);
       strv_free(c->mounts[i].options);
+      free(c->mounts[i].name);
     }
   free(c->mounts);
   strv_free(c->cap_add);
@@ -1104,4 +1145,37 @@ void lp_ctr_config_free(struct lp_ctr_config *c)
   free(c->stop_signal);
   lp_net_config_free(c->net);
   free(c);
+}
+
+/* ---- pieces for update (see config.h) ---- */
+
+int lp_ctr_config_add_mounts(struct lp_ctr_config *c, const struct lp_args *args, lp_error_t *err)
+{
+  return apply_mounts(c, args, err);
+}
+
+int lp_ctr_config_add_env(struct lp_ctr_config *c, const struct lp_args *args, lp_error_t *err)
+{
+  return apply_env(&c->env, args, err);
+}
+
+int lp_ctr_config_parse_ns(const char *flag, const char *value, bool allow_none, char **out, lp_error_t *err)
+{
+  return parse_ns_value(flag, value, allow_none, out, err);
+}
+
+int lp_ctr_config_parse_entrypoint(const char *value, char ***out, lp_error_t *err)
+{
+  return parse_entrypoint(value, out, err);
+}
+
+int lp_ctr_config_set_args(struct lp_ctr_config *c, lp_error_t *err)
+{
+  strv_free(c->args);
+  c->args = strv_dup(c->entrypoint);
+  for (size_t i = 0; c->cmd && c->cmd[i]; i++)
+    strv_push(&c->args, c->cmd[i]);
+  if (!c->args[0])
+    return lp_error(err, 0, "no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
+  return 0;
 }

@@ -20,9 +20,13 @@
  * - Labels: the image's labels, then --label K=V (later wins). A map.
  * - Mounts: -v/--volume, --mount and --tmpfs in command-line order. A lone
  *   absolute path (`-v /data`) or `--mount type=volume,dst=/data` is an
- *   anonymous volume: a directory containers/<id>/volumes/<n>/ created at
- *   create, removed with the container (rm -v or not: it is the container's).
- *   Named volumes are refused (not supported yet).
+ *   anonymous volume; `-v NAME:/dst[:opts]` or `--mount
+ *   type=volume,src=NAME,dst=/dst` a named one (a source starting with '/'
+ *   or '.' is a bind; a relative one is made absolute). Both are type
+ *   "volume" with the volume's name (none yet for an anonymous one) and no
+ *   Source until lp_ctr_volumes_prepare() (volume.h) makes the volumes:
+ *   then Source is the volume's _data directory. Anonymous volumes go with
+ *   `rm -v` and `run --rm`; named ones stay.
  * - ReadOnly: --read-only; ReadOnlyTmpfs: --read-only-tmpfs (default true):
  *   with ReadOnly, writable tmpfs on /run, /tmp and /var/tmp.
  * - StopSignal: --stop-signal, else the image's StopSignal, else SIGTERM;
@@ -42,14 +46,14 @@
  *                  "userns": "" | "keep-id" | "private" | "host" | "auto"},
  *   "Mounts": [{"Type": "bind|tmpfs|volume", "Source": "/abs/host/path" ("" for
  *               tmpfs), "Destination": "/in/ctr", "Options": ["ro", "rslave"],
- *               "RW": true, "Anonymous": false}],
+ *               "RW": true, "Anonymous": false, "Name": "" (a volume's name)}],
  *   "ReadOnly": false, "ReadOnlyTmpfs": true, "Privileged": false, "CapAdd": [], "CapDrop": [],
  *   "GroupAdd": [], "SecurityOpt": [], "PidsLimit": 0, "Platform": "",
  *   "StopSignal": "SIGTERM", "StopSignalNum": 15, "StopTimeout": 10,
  *   "Init": false, "OpenStdin": false, "Tty": false, "AutoRemove": false,
  *   "Network": {...} (network.h)
  * }
- * An anonymous volume's Source is its absolute host directory.
+ * A volume's Source is its absolute _data directory.
  *
  * The log file, containers/<id>/ctr.log, is Podman's k8s-file format: one
  * line per chunk of output,
@@ -84,7 +88,12 @@ struct lp_ctr_mount
   char *destination; /* absolute path in the container */
   char **options;    /* NULL-terminated: "ro", "rslave", "size=64m", ... */
   bool rw;
-  bool anonymous;    /* a directory under containers/<id>/volumes/ */
+  bool anonymous;    /* an anonymous volume (type "volume") */
+  char *name;        /* the volume's name for type "volume" ("" until
+                      * lp_ctr_volumes_prepare gives an anonymous one its
+                      * name), "" otherwise */
+  bool copyup;       /* not stored: this start claimed the volume's copy-up
+                      * (volume.h) */
 };
 
 struct lp_kv
@@ -127,13 +136,23 @@ struct lp_ctr_image
 };
 
 /* Build the config from create/run flags (args->argv[0] is the image, the
- * rest the command) and the image. id: the new container's 64-hex id;
- * ctr_dir_abs: the absolute containers/<id> directory, where anonymous
- * volumes are created (NULL: don't create them, e.g. for a dry parse).
+ * rest the command) and the image. id: the new container's 64-hex id.
+ * Nothing is created on disk (volumes: lp_ctr_volumes_prepare()).
  * name_taken(name, ctx) says whether a generated name is in use. */
 int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_image *img, const char *id,
-                            const char *ctr_dir_abs, int (*name_taken)(const char *name, void *ctx),
-                            void *ctx, struct lp_ctr_config **out, lp_error_t *err);
+                            int (*name_taken)(const char *name, void *ctx), void *ctx, struct lp_ctr_config **out,
+                            lp_error_t *err);
+
+/* Pieces of the above, for `update`: append the --volume, --mount and
+ * --tmpfs values of args, in command-line order; apply --env-file and
+ * --env; parse a namespace flag's value ("private", "host", and "none" when
+ * allow_none); parse an --entrypoint value (a word, a JSON array, or ""). */
+int lp_ctr_config_add_mounts(struct lp_ctr_config *c, const struct lp_args *args, lp_error_t *err);
+int lp_ctr_config_add_env(struct lp_ctr_config *c, const struct lp_args *args, lp_error_t *err);
+int lp_ctr_config_parse_ns(const char *flag, const char *value, bool allow_none, char **out, lp_error_t *err);
+int lp_ctr_config_parse_entrypoint(const char *value, char ***out, lp_error_t *err);
+/* Args = Entrypoint + Cmd again (after either changed); -1 when empty. */
+int lp_ctr_config_set_args(struct lp_ctr_config *c, lp_error_t *err);
 
 char *lp_ctr_config_to_json(const struct lp_ctr_config *c);
 int lp_ctr_config_from_json(const char *json, struct lp_ctr_config **out, lp_error_t *err);

@@ -15,6 +15,7 @@
 #include "nethelper.h"
 #include "network.h"
 #include "state.h"
+#include "volume.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -283,6 +284,8 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
    * file powers back. */
   setfsgid(getegid());
   setfsuid(geteuid());
+  if (lp_ctr_volumes_copyup(cfg, rootfs, &err) < 0)
+    goto fail_mounted;
 
   struct lp_ctr_spec cs;
   if (lp_ctr_config_spec(cfg, rootfs, p->genfiles, &cs, &err) < 0)
@@ -453,6 +456,7 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   if (lp_ctr_supervisor_write(s, c->id, getpid(), err) < 0)
     goto out;
   lp_ctr_reason_write(s, c->id, "");
+  lp_ctr_volumes_claim_copyup(s, cfg);
   fflush(NULL);
   h = fork();
   if (h < 0)

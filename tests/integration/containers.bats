@@ -125,8 +125,9 @@ status_of() {
 
 @test "rm -v removes anonymous volumes" {
   run -0 lilipod run --name c-vol -v /data busybox sh -c 'echo v > /data/f'
-  dir=$(ls -d "$LILIPOD_HOME"/containers/*/volumes/* | head -1)
-  [ -d "$dir" ]
+  name=$(lilipod inspect --format '{{range .Mounts}}{{.Name}}{{end}}' c-vol)
+  dir=$LILIPOD_HOME/volumes/$name
+  [ "$(cat "$dir/_data/f")" = v ]
   lilipod rm -v c-vol
   [ ! -e "$dir" ]
 }
