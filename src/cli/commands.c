@@ -38,6 +38,8 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_unmount,
   &lp_cmd_unshare,
   &lp_cmd_port,
+  &lp_cmd_rename,
+  &lp_cmd_update,
   &lp_cmd_volume,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,

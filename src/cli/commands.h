@@ -30,6 +30,8 @@ extern const struct lp_command lp_cmd_unshare;
 extern const struct lp_command lp_cmd_internal_mountd;
 extern const struct lp_command lp_cmd_port;
 extern const struct lp_command lp_cmd_volume;
+extern const struct lp_command lp_cmd_rename;
+extern const struct lp_command lp_cmd_update;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;
