@@ -1,6 +1,7 @@
 /* supervisor: start, supervise, stop and remove containers (see supervisor.h). */
 #include "supervisor.h"
 #include "mount.h"
+#include "reap.h"
 #include "spawn.h"
 #include "union_server.h"
 
@@ -320,20 +321,20 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
   send_msg(sock, MSG_STARTED, res.pid, NULL, res.pty_master);
   if (res.pty_master >= 0)
     close(res.pty_master);
-  int status = 0;
-  if (lp_runtime_wait(res.pid, &status, &err) < 0)
-    {
-      lp_error_free(&err);
-      status = 255;
-    }
-  send_msg(sock, MSG_EXITED, status, NULL, -1);
+  /* Ends the container if S or F dies (see reap.h). */
+  char why[256];
+  int status = lp_ctr_reap(res.pid, &f, sock, strcmp(cfg->ns_pid, "host") == 0, why, sizeof why);
+  send_msg(sock, MSG_EXITED, status, why, -1);
   /* This namespace's copy only: a `lilipod mount` stays mounted. */
   umount2(rootfs, MNT_DETACH);
-  for (int i = 0; f > 0 && i < 100 && waitpid(f, NULL, WNOHANG) == 0; i++)
+  for (int i = 0; f > 0 && i < 100; i++)
     {
-      if (i == 50)
+      if (waitpid(f, NULL, WNOHANG) != 0)
+        f = -1; /* reaped: its pid may be anyone's now */
+      else if (i == 50)
         kill(f, SIGTERM);
-      usleep(20000);
+      if (f > 0)
+        usleep(20000);
     }
   if (f > 0)
     {
@@ -605,7 +606,18 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
         {
           int rr = recv_msg(sp[0], &m, NULL);
           if (rr > 0 && m.type == MSG_EXITED)
-            status = m.value;
+            {
+              status = m.value;
+              lp_ctr_reason_write(s, c->id, m.text);
+            }
+          else if (rr <= 0)
+            {
+              /* H died: nobody reaps the init; end the container. */
+              if (lp_proc_alive(init, c->pid_start))
+                kill(init, SIGKILL);
+              status = 137;
+              lp_ctr_reason_write(s, c->id, "the container's launcher died");
+            }
           else
             status = 255;
           drain_deadline = lp_now_ns() + 300000000;
@@ -687,45 +699,6 @@ int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *er
 
 /* ---- stop, kill, wait, remove ---- */
 
-static int ns_ino(pid_t pid, const char *ns, ino_t *ino, dev_t *dev)
-{
-  char path[64];
-  struct stat st;
-  snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
-  if (stat(path, &st) < 0)
-    return -1;
-  *ino = st.st_ino;
-  *dev = st.st_dev;
-  return 0;
-}
-
-/* SIGKILL every process whose mount namespace is the container's. Returns
- * how many were signalled. */
-static int kill_by_mntns(ino_t ino, dev_t dev)
-{
-  DIR *d = opendir("/proc");
-  int n = 0;
-  if (!d)
-    return 0;
-  struct dirent *de;
-  while ((de = readdir(d)))
-    {
-      char *end;
-      long pid = strtol(de->d_name, &end, 10);
-      if (*end || pid <= 1 || pid == getpid())
-        continue;
-      ino_t i;
-      dev_t dv;
-      if (ns_ino((pid_t)pid, "mnt", &i, &dv) == 0 && i == ino && dv == dev)
-        {
-          kill((pid_t)pid, SIGKILL);
-          n++;
-        }
-    }
-  closedir(d);
-  return n;
-}
-
 static int wait_not_running(struct lp_store *s, struct lp_container_info *c, int64_t timeout_ms, lp_error_t *err)
 {
   for (int64_t t = 0;; t += 50)
@@ -756,7 +729,7 @@ int lp_ctr_stop(struct lp_store *s, struct lp_container_info *c, int timeout, lp
   uint64_t start = c->pid_start;
   ino_t mnt = 0;
   dev_t dev = 0;
-  bool have_ns = lp_proc_alive(pid, start) && ns_ino(pid, "mnt", &mnt, &dev) == 0;
+  bool have_ns = lp_proc_alive(pid, start) && lp_ns_ino(pid, "mnt", &mnt, &dev) == 0;
   if (lp_proc_alive(pid, start))
     kill(pid, sig);
   for (int64_t t = 0; t < (int64_t)timeout * 1000 && lp_proc_alive(pid, start); t += 20)
@@ -765,7 +738,7 @@ int lp_ctr_stop(struct lp_store *s, struct lp_container_info *c, int timeout, lp
     kill(pid, SIGKILL);
   /* With the host's pid namespace the init's death kills nothing else. */
   if (have_ns && host_pid)
-    for (int i = 0; i < 50 && kill_by_mntns(mnt, dev) > 0; i++)
+    for (int i = 0; i < 50 && lp_ctr_kill_mntns(mnt, dev) > 0; i++)
       usleep(20000);
   int r = wait_not_running(s, c, 10000, err);
   if (r < 0)

@@ -13,7 +13,8 @@
  *      containers/<id>/rootfs; lp_runtime_launch()es the container there;
  *      sends S the init's pid (and the pty master over SCM_RIGHTS); reaps
  *      the init, sends S its status; unmounts the rootfs (umount2 in its
- *      namespace, never from F) and waits for F.
+ *      namespace, never from F) and waits for F. Should S or F die first,
+ *      H kills the container and tells why (reap.h); should H die, S does.
  *   F  the FUSE server (multithreaded): lp_unionfs_mount over the image's
  *      tree with upper containers/<id>/upper, then lp_unionfs_serve, as the
  *      user namespace's root (rootless: the upper's files belong to a

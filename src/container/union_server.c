@@ -101,6 +101,7 @@ pid_t lp_ctr_union_serve(const struct lp_unionfs_config *cfg, uid_t host_uid, gi
   int rp[2];
   if (pipe2(rp, O_CLOEXEC) < 0)
     return lp_error(err, errno, "pipe");
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)
     {
@@ -116,13 +117,17 @@ pid_t lp_ctr_union_serve(const struct lp_unionfs_config *cfg, uid_t host_uid, gi
       for (size_t i = 0; i < nclose; i++)
         if (close_fds[i] >= 0)
           close(close_fds[i]);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
       if ((host_uid != (uid_t) -1 && files_as_host_user(host_uid, host_gid, &e) < 0)
           || lp_unionfs_mount(cfg, &fs, &e) < 0)
         {
           (void) lp_write_all(rp[1], e->msg, strlen(e->msg));
           _exit(1);
         }
+      /* After setfsuid, which clears the parent-death signal; a parent
+       * already gone (reparented) means no one will unmount: end now. */
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent)
+        _exit(1);
       if (lp_write_all(rp[1], "R", 1) < 0)
         _exit(1);
       close(rp[1]);
