@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../container/state.h"
+#include "../container/supervisor.h"
 #include "../util/strbuf.h"
 #include "../util/xalloc.h"
 
@@ -30,7 +32,8 @@ enum
   RMI_OTHER = 4,
 };
 
-/* Remove the containers created from image (rmi --force). */
+/* Stop and remove the containers created from image (rmi --force), each
+ * under its lock, as rm -f does. */
 static int remove_containers(struct lp_store *s, const char *image_id, lp_error_t *err)
 {
   struct lp_container_info **list = NULL;
@@ -38,9 +41,42 @@ static int remove_containers(struct lp_store *s, const char *image_id, lp_error_
   int r = lp_container_list(s, &list, &n, err);
   for (size_t i = 0; i < n && r == 0; i++)
     if (list[i]->image_id && strcmp(list[i]->image_id, image_id) == 0)
-      r = lp_container_remove(s, list[i]->id, err);
+      {
+        int lk = lp_ctr_lock(s, list[i]->id, err);
+        if (lk < 0)
+          {
+            /* Removed meanwhile, directory and lock file with it. */
+            if ((*err)->errnum == ENOENT)
+              lp_error_free(err);
+            else
+              r = -1;
+            continue;
+          }
+        struct lp_container_info *c = NULL;
+        int there = lp_container_lookup(s, list[i]->id, &c, err);
+        if (there < 0 || (there == 1 && (lp_ctr_stop(s, c, 10, err) < 0 || lp_ctr_remove(s, c, err) < 0)))
+          r = -1;
+        lp_container_info_free(c);
+        lp_ctr_unlock(lk);
+      }
   lp_container_list_free(list, n);
   return r;
+}
+
+/* rmi --force: the containers, then the image; should a create slip in
+ * between, remove what it made too. */
+static int remove_forced(struct lp_store *s, const char *image_id, lp_error_t *err)
+{
+  for (int tries = 0;; tries++)
+    {
+      if (remove_containers(s, image_id, err) < 0)
+        return -1;
+      if (lp_image_remove(s, image_id, 0, err) == 0)
+        return 0;
+      if ((*err)->errnum != EBUSY || tries == 4)
+        return -1;
+      lp_error_free(err);
+    }
 }
 
 /* The first container using image, for the message. */
@@ -103,10 +139,8 @@ static int remove_one(struct lp_store *s, struct lp_image_info *img, const char 
           *failed |= RMI_IN_USE;
           return -1;
         }
-      if (remove_containers(s, img->id, &err) < 0)
-        goto fail;
     }
-  if (lp_image_remove(s, img->id, force, &err) < 0)
+  if ((force ? remove_forced(s, img->id, &err) : lp_image_remove(s, img->id, 0, &err)) < 0)
     goto fail;
   for (size_t i = 0; i < img->nnames; i++)
     printf("Untagged: %s\n", img->names[i]);
@@ -114,8 +148,8 @@ static int remove_one(struct lp_store *s, struct lp_image_info *img, const char 
   return 0;
 
 fail:
+  *failed |= err && err->errnum == EBUSY ? RMI_IN_USE : RMI_OTHER;
   lp_cli_fail(&err);
-  *failed |= RMI_OTHER;
   return -1;
 }
 

@@ -175,9 +175,13 @@ int lp_cli_ctr_create(struct lp_store *s, struct lp_args *args, struct lp_contai
       if (*err && (*err)->errnum == EEXIST)
         {
           lp_error_free(err);
-          lp_error(err, 0, "creating container storage: the container name \"%s\" is already in use by another "
-                           "container. You have to remove that container to be able to reuse that name: that name "
-                           "is already in use", cfg->name);
+          struct lp_container_info *holder = NULL;
+          if (lp_container_lookup(s, cfg->name, &holder, err) < 0)
+            lp_error_free(err);
+          lp_error(err, 0, "creating container storage: the container name \"%s\" is already in use by %s. You "
+                           "have to remove that container to be able to reuse that name: that name is already in use",
+                   cfg->name, holder ? holder->id : "another container");
+          lp_container_info_free(holder);
         }
       /* Its anonymous volumes were made for it alone. */
       lp_error_t e = NULL;

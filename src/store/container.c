@@ -99,8 +99,12 @@ int lp_container_create(struct lp_store *s, const char *id, const char *name, co
 
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  sqlite3_stmt *st
-    = lp_db_stmt(s, "INSERT INTO containers(id, name, image, created, config_json) VALUES (?, ?, ?, ?, ?)", err);
+  /* Only while the image exists, in one statement: an rmi committed before
+   * it makes this insert nothing, one after it sees this container. */
+  sqlite3_stmt *st = lp_db_stmt(s,
+                                "INSERT INTO containers(id, name, image, created, config_json)"
+                                " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM images WHERE id = ?3)",
+                                err);
   if (!st)
     {
       close(lock);
@@ -114,7 +118,8 @@ int lp_container_create(struct lp_store *s, const char *id, const char *name, co
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   close(lock);
-  if (rc != SQLITE_DONE)
+  bool inserted = rc == SQLITE_DONE && sqlite3_changes(s->db) == 1;
+  if (!inserted)
     {
       lp_error_t ignore = NULL;
       lp_rm_rf_at(s->dirfd, dir, &ignore);
@@ -125,6 +130,13 @@ int lp_container_create(struct lp_store *s, const char *id, const char *name, co
                    name);
           if (err && *err)
             (*err)->errnum = EEXIST;
+          return -1;
+        }
+      if (rc == SQLITE_DONE)
+        {
+          lp_error(err, 0, "image %s was removed meanwhile: image not known", image_id);
+          if (err && *err)
+            (*err)->errnum = ENOENT;
           return -1;
         }
       return lp_db_error(s, err, "insert container");

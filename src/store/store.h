@@ -134,8 +134,10 @@ struct lp_container_info
 void lp_container_info_free(struct lp_container_info *c);
 
 /* Insert a row and create containers/<id>/upper/. id NULL = generate a
- * random 64-hex id. name must be unique (errnum EEXIST otherwise). Returns
- * the new row through *out if out != NULL. */
+ * random 64-hex id. name must be unique (errnum EEXIST otherwise); the
+ * image must exist when the row is inserted (errnum ENOENT otherwise, as
+ * when an rmi removed it meanwhile). Returns the new row through *out if
+ * out != NULL. */
 int lp_container_create(struct lp_store *s, const char *id, const char *name, const char *image_id,
                         const char *config_json, struct lp_container_info **out, lp_error_t *err);
 /* By exact name, full id, or unique id prefix. 1 found, 0 not, -1 error
