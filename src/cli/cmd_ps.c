@@ -317,7 +317,14 @@ static int run(struct lp_args *args)
   for (size_t i = 0; i < n; i++)
     {
       struct lp_ctr_config *cfg = NULL;
-      if (lp_ctr_state_refresh(s, list[i], &err) < 0 || lp_ctr_config_from_json(list[i]->config_json, &cfg, &err) < 0)
+      if (lp_ctr_state_refresh(s, list[i], &err) < 0)
+        {
+          /* The state as found (a full disk may keep its correction from
+           * being written): still listed. */
+          lp_warn("container %s: %s", list[i]->id, err->msg);
+          lp_error_free(&err);
+        }
+      if (lp_ctr_config_from_json(list[i]->config_json, &cfg, &err) < 0)
         {
           /* One broken row must not hide the others. */
           lp_warn("container %s: %s", list[i]->id, err->msg);

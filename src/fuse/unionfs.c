@@ -1963,6 +1963,31 @@ static const struct fuse_lowlevel_ops ops = {
 
 /* ---- setup ------------------------------------------------------------------ */
 
+/* A full disk must not keep the container from deleting files to free it:
+ * an unlink's commit appends a few pages to the WAL. So the WAL's blocks
+ * are allocated up front (beyond its end, so SQLite does not see them) for
+ * as many pages as it holds between checkpoints, and reused after each
+ * checkpoint. Best effort: without the space, nothing is reserved. */
+#define WAL_RESERVE_PAGES 256 /* also in the pragma below */
+static void reserve_wal(struct lp_unionfs *fs, const char *dbpath)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(fs->db, "PRAGMA wal_autocheckpoint = 256;", NULL, NULL, &msg)
+      != SQLITE_OK)
+    {
+      lp_debug("unionfs: wal_autocheckpoint: %s", msg ? msg : "?");
+      sqlite3_free(msg);
+    }
+  cleanup_free char *wal = xasprintf("%s-wal", dbpath);
+  int fd = open(wal, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return;
+  /* Pages of up to 4 KiB plus the frame headers and the WAL's own. */
+  if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(WAL_RESERVE_PAGES + 8) * (4096 + 24)) < 0)
+    lp_debug("unionfs: reserve space for the WAL: %s", strerror(errno));
+  close(fd);
+}
+
 static int open_upper(struct lp_unionfs *fs, const char *dir, lp_error_t *err)
 {
   if (lp_mkdir_p_at(AT_FDCWD, dir, 0700, err) < 0)
@@ -1989,6 +2014,7 @@ static int open_upper(struct lp_unionfs *fs, const char *dir, lp_error_t *err)
       sqlite3_free(msg);
       return -1;
     }
+  reserve_wal(fs, dbpath);
   for (int i = 0; i < Q_COUNT; i++)
     if (sqlite3_prepare_v3(fs->db, qsql[i], -1, SQLITE_PREPARE_PERSISTENT, &fs->q[i], NULL) != SQLITE_OK)
       return lp_error(err, 0, "upper metadata `%s`: %s", dbpath, sqlite3_errmsg(fs->db));

@@ -4,7 +4,9 @@
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +220,28 @@ int lp_container_list(struct lp_store *s, struct lp_container_info ***out, size_
   return 0;
 }
 
+/* Disk space of what the container wrote (its upper's data files). */
+static uint64_t data_bytes(int dirfd, const char *dir)
+{
+  cleanup_free char *path = xasprintf("%s/upper/data", dir);
+  int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  uint64_t n = 0;
+  if (!d)
+    {
+      if (fd >= 0)
+        close(fd);
+      return 0;
+    }
+  struct dirent *de;
+  struct stat st;
+  while ((de = readdir(d)))
+    if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      n += (uint64_t) st.st_blocks * 512;
+  closedir(d);
+  return n;
+}
+
 int lp_container_remove(struct lp_store *s, const char *id, lp_error_t *err)
 {
   if (!valid_id(id))
@@ -226,9 +250,24 @@ int lp_container_remove(struct lp_store *s, const char *id, lp_error_t *err)
   if (!st)
     return -1;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  if (lp_db_step_done(s, st, err, "delete container") < 0)
-    return -1;
   cleanup_free char *dir = lp_container_dir(id);
+  if (lp_db_step_done(s, st, err, "delete container") < 0)
+    {
+      if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_FULL || data_bytes(s->dirfd, dir) < (1 << 20))
+        return -1;
+      /* A full disk the container's writes filled: free their space first
+       * (what is asked for goes anyway), then try again. Should that fail
+       * too, the row stays, without its directory, for a later rm. */
+      lp_error_t e = NULL;
+      if (lp_rm_rf_at(s->dirfd, dir, &e) < 0)
+        {
+          lp_error_free(&e);
+          return -1;
+        }
+      lp_error_free(err);
+      if (lp_db_step_done(s, st, err, "delete container") < 0)
+        return -1;
+    }
   return lp_rm_rf_at(s->dirfd, dir, err);
 }
 

@@ -71,7 +71,10 @@ static const char schema[] =
 
 int lp_db_error(struct lp_store *s, lp_error_t *err, const char *what)
 {
-  return lp_error(err, 0, "store database: %s: %s", what, sqlite3_errmsg(s->db));
+  /* For I/O errors the cause is the system's (a full disk, say): name it. */
+  int code = sqlite3_extended_errcode(s->db) & 0xff;
+  int sys = code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN ? sqlite3_system_errno(s->db) : 0;
+  return lp_error(err, sys > 0 ? sys : 0, "store database: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
 int lp_db_scalar(struct lp_store *s, const char *what, const char *sql, uint64_t *out, lp_error_t *err)
@@ -205,6 +208,39 @@ static int open_subdir(int dirfd, const char *home, const char *name, lp_error_t
  * both read it, then both want the exclusive lock to change the journal
  * mode; SQLite answers one of them SQLITE_BUSY at once, without the busy
  * handler (waiting could deadlock). So retry, for as long as busy_timeout. */
+/* A full disk must leave lilipod able to record what happened (a container's
+ * exit) and to remove containers to free space: each commit appends pages to
+ * the WAL, which SQLite rewrites from its start after each checkpoint (every
+ * WAL_PAGES pages). So the WAL keeps its blocks (persistent, no size limit),
+ * and each open allocates the first WAL_BYTES beyond its end if they are not
+ * yet (best effort). lp_store_close() truncates a WAL that a big transaction
+ * (a pull) left larger than twice that, when no one else uses it. */
+#define WAL_PAGES "64"
+#define WAL_BYTES ((off_t) (64 + 8) * (4096 + 24))
+
+static void reserve_wal(const char *wal)
+{
+  int fd = open(wal, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_blocks * 512 < WAL_BYTES)
+    (void) fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, WAL_BYTES);
+  close(fd);
+}
+
+static void shrink_wal(struct lp_store *s)
+{
+  cleanup_free char *wal = xasprintf("%s/store.db-wal", s->home);
+  struct stat st;
+  if (stat(wal, &st) < 0 || st.st_size <= 2 * WAL_BYTES)
+    return;
+  /* Never wait for others: busy means they are using it. */
+  sqlite3_busy_timeout(s->db, 0);
+  if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK)
+    reserve_wal(wal);
+}
+
 static int set_wal(struct lp_store *s, lp_error_t *err)
 {
   for (int waited_ms = 0;; waited_ms += 10)
@@ -257,8 +293,13 @@ int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
     }
   sqlite3_busy_timeout(s->db, 10000);
   sqlite3_extended_result_codes(s->db, 1);
+  /* A full disk (see reserve_wal): keep the -wal and -shm files when the
+   * last connection closes, so that opening the store needs no new space. */
+  int persist = 1;
+  sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   if (set_wal(s, err) < 0
-      || lp_db_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0)
+      || lp_db_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=" WAL_PAGES ";",
+                    err) < 0)
     goto fail;
   /* Schema creation takes the write lock, so racing first opens are safe. */
   if (lp_db_begin(s, err) < 0)
@@ -270,6 +311,8 @@ int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
     }
   if (lp_db_commit(s, err) < 0)
     goto fail;
+  cleanup_free char *wal = xasprintf("%s-wal", dbpath);
+  reserve_wal(wal);
   *out = s;
   return 0;
 
@@ -287,7 +330,10 @@ void lp_store_close(struct lp_store *s)
     sqlite3_finalize(s->stmts[i].st);
   free(s->stmts);
   if (s->db)
-    sqlite3_close(s->db);
+    {
+      shrink_wal(s);
+      sqlite3_close(s->db);
+    }
   if (s->dirfd >= 0)
     close(s->dirfd);
   if (s->objects_fd >= 0)

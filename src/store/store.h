@@ -145,7 +145,8 @@ int lp_container_create(struct lp_store *s, const char *id, const char *name, co
 int lp_container_lookup(struct lp_store *s, const char *ref, struct lp_container_info **out, lp_error_t *err);
 int lp_container_list(struct lp_store *s, struct lp_container_info ***out, size_t *n, lp_error_t *err);
 void lp_container_list_free(struct lp_container_info **list, size_t n);
-/* Remove the row, then containers/<id>/. */
+/* Remove the row, then containers/<id>/ (on a full disk, the directory first
+ * to free its space, then the row). */
 int lp_container_remove(struct lp_store *s, const char *id, lp_error_t *err);
 int lp_container_rename(struct lp_store *s, const char *id, const char *new_name, lp_error_t *err);
 /* Write the state fields (status, pid, pid_start, exit_code, started_at,

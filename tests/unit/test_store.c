@@ -508,23 +508,42 @@ static void test_images(void **state)
   lp_store_close(s);
 }
 
+/* An image of one layer with only a directory (no content objects), for
+ * containers to be created from. Returns its id (free it). */
+static char *dir_only_image(struct lp_store *s)
+{
+  char *l = ingest_ok(s, "PAX_FORMAT", "d('etc')\n", 512);
+  char *img = sha_id("config-dir-only", 15);
+  assert_int_equal(commit_image(s, img, &l, 1, "localhost/dir-only:latest", NULL), 0);
+  free(l);
+  return img;
+}
+
 static void test_containers(void **state)
 {
   struct lp_store *s = open_store("containers");
   lp_error_t err = NULL;
   struct lp_container_info *a = NULL, *b = NULL, *x = NULL;
-  assert_int_equal(lp_container_create(s, NULL, "alpha", "sha256:00", "{\"a\":1}", &a, &err), 0);
+  cleanup_free char *img = dir_only_image(s);
+  /* Only from an image that exists (an rmi may have just removed it). */
+  assert_int_equal(lp_container_create(s, NULL, "alpha", "sha256:00", "{}", &a, &err), -1);
+  assert_int_equal(err->errnum, ENOENT);
+  assert_non_null(strstr(err->msg, "image not known"));
+  lp_error_free(&err);
+  cleanup_free char *cdirs = xasprintf("%s/containers", lp_store_home(s));
+  assert_int_equal(dir_entries(cdirs), 0);
+  assert_int_equal(lp_container_create(s, NULL, "alpha", img, "{\"a\":1}", &a, &err), 0);
   assert_int_equal(strlen(a->id), 64);
   assert_string_equal(a->status, "created");
   cleanup_free char *upper = xasprintf("%s/containers/%s/upper", lp_store_home(s), a->id);
   struct stat st;
   assert_int_equal(stat(upper, &st), 0);
   assert_true(S_ISDIR(st.st_mode));
-  assert_int_equal(lp_container_create(s, NULL, "alpha", "sha256:00", "{}", &b, &err), -1);
+  assert_int_equal(lp_container_create(s, NULL, "alpha", img, "{}", &b, &err), -1);
   assert_int_equal(err->errnum, EEXIST);
   assert_non_null(strstr(err->msg, "already in use"));
   lp_error_free(&err);
-  assert_int_equal(lp_container_create(s, NULL, "beta", "sha256:00", "{}", &b, &err), 0);
+  assert_int_equal(lp_container_create(s, NULL, "beta", img, "{}", &b, &err), 0);
 
   cleanup_free char *prefix = xstrndup(a->id, 8);
   assert_int_equal(lp_container_lookup(s, prefix, &x, &err), 1);
@@ -637,7 +656,8 @@ static void test_crash_then_gc(void **state)
   cleanup_free char *cdir = xasprintf("%s/containers/%064d/upper", lp_store_home(s), 7);
   assert_int_equal(lp_mkdir_p_at(AT_FDCWD, cdir, 0700, &err), 0);
   struct lp_container_info *c;
-  assert_int_equal(lp_container_create(s, NULL, "kept", "sha256:00", "{}", &c, &err), 0);
+  cleanup_free char *img = dir_only_image(s);
+  assert_int_equal(lp_container_create(s, NULL, "kept", img, "{}", &c, &err), 0);
 
   /* An aborted writer leaves nothing either. */
   struct lp_layer_writer *w;
