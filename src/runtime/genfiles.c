@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static size_t strv_count(char *const *v)
@@ -159,9 +160,18 @@ void lp_genfile_containerenv(struct strbuf *out, const struct lp_containerenv *c
   strbuf_addf(out, "rootless=%d\n", rootless ? 1 : 0);
 }
 
+/* The files belong to whom the directory belongs to: the supervisor's
+ * launcher writes them as root of its user namespace, a subordinate id on
+ * the host, and the store holds nothing the user does not own. */
 static int put(int dfd, const char *name, const struct strbuf *sb, lp_error_t *err)
 {
-  return lp_write_file_at(dfd, name, sb->buf, sb->len, 0644, 0, err);
+  struct stat st;
+  if (lp_write_file_at(dfd, name, sb->buf, sb->len, 0644, 0, err) < 0)
+    return -1;
+  if (fstat(dfd, &st) == 0 && st.st_uid != geteuid()
+      && fchownat(dfd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return lp_error(err, errno, "chown `%s` to the directory's owner", name);
+  return 0;
 }
 
 int lp_genfiles_write(const struct lp_runtime_spec *spec, lp_error_t *err)

@@ -3,8 +3,9 @@
  * /etc/hostname, /etc/resolv.conf and /run/.containerenv.
  *
  * Contract: the text builders are pure; lp_genfiles_write() writes them
- * (atomically) into spec->genfiles_dir from the calling (host-side) process,
- * so they are owned by the user, and mounts.c binds them into the rootfs.
+ * (atomically) into spec->genfiles_dir, owned by the directory's owner (the
+ * user, also when the caller is root of a user namespace), and mounts.c binds
+ * them into the rootfs.
  * resolv.conf is generated for a private network (the helper's forwarder,
  * or the host's nameservers); with the host network no copy is written and
  * the host's file is bound instead, unless --dns and the like change it.

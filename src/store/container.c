@@ -92,7 +92,7 @@ int lp_container_create(struct lp_store *s, const char *id, const char *name, co
   int lock = lp_store_lock(s, 0, err); /* keeps gc from taking the new directory */
   if (lock < 0)
     return -1;
-  if ((mkdirat(s->dirfd, dir, 0700) < 0 && errno != EEXIST) || (mkdirat(s->dirfd, upper, 0755) < 0 && errno != EEXIST))
+  if ((mkdirat(s->dirfd, dir, 0700) < 0 && errno != EEXIST) || (mkdirat(s->dirfd, upper, 0700) < 0 && errno != EEXIST))
     {
       int saved = errno;
       close(lock);

@@ -65,7 +65,7 @@ int lp_object_commit_tmp(struct lp_store *s, const char *tmpname, const char *he
   int dfd = openat(s->objects_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0 && errno == ENOENT)
     {
-      if (mkdirat(s->objects_fd, dir, 0755) < 0 && errno != EEXIST)
+      if (mkdirat(s->objects_fd, dir, 0700) < 0 && errno != EEXIST)
         return lp_error(err, errno, "create `%s/objects/%s`", s->home, dir);
       dfd = openat(s->objects_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
