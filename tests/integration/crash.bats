@@ -138,3 +138,18 @@ exited_then_restart() {
   lilipod rm c-att
   check_clean 0
 }
+
+@test "start right after SIGKILL of the supervisor (the rest still ending) works and keeps the data" {
+  run_writer c-again
+  s=$(sup_pid S)
+  kill -9 "$s"
+  # Until it is gone it is alive, and start has nothing to do.
+  while [ -e "/proc/$s" ]; do sleep 0.01; done
+  run -0 lilipod start c-again
+  run -0 lilipod exec c-again sha256sum /data.bin
+  [ "${output%% *}" = "$digest" ]
+  run -0 lilipod inspect --format '{{.State.Status}}|{{.State.Error}}' c-again
+  [ "$output" = "running|" ]
+  run -0 lilipod rm -f -t 0 c-again
+  check_clean 0
+}
