@@ -229,6 +229,12 @@ static void reserve_wal(const char *wal)
   close(fd);
 }
 
+static void reserve_wal_of(const char *dbpath)
+{
+  cleanup_free char *wal = xasprintf("%s-wal", dbpath);
+  reserve_wal(wal);
+}
+
 static void shrink_wal(struct lp_store *s)
 {
   cleanup_free char *wal = xasprintf("%s/store.db-wal", s->home);
@@ -311,8 +317,7 @@ int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
     }
   if (lp_db_commit(s, err) < 0)
     goto fail;
-  cleanup_free char *wal = xasprintf("%s-wal", dbpath);
-  reserve_wal(wal);
+  reserve_wal_of(dbpath);
   *out = s;
   return 0;
 
