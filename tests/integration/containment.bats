@@ -263,12 +263,14 @@ objects_state() {
   run -0 lilipod run --name ctr-files -v /anon busybox sh -c 'echo x > /x; mkdir -p /d/e; echo y > /d/e/y; echo z > /anon/z'
   [ "$(stat -c %a "$LILIPOD_HOME")" = 700 ]
   # Every directory holding content or state: the home's subdirectories,
-  # the objects' fan-out, each container's directory and its upper.
-  run -0 find "$LILIPOD_HOME" -mindepth 1 -maxdepth 3 -type d -not -perm 0700
+  # the objects' fan-out, each container's directory and its upper, each
+  # volume's directory. A volume's _data is the container's own directory
+  # (its mode is what the container sees at the mount point, what it writes
+  # there is owned by its ids), as with Podman: not the store's.
+  vols=(-path "$LILIPOD_HOME/volumes/*/_data" -prune -o)
+  run -0 find "$LILIPOD_HOME" -mindepth 1 -maxdepth 3 "${vols[@]}" -type d -not -perm 0700 -print
   [ -z "$output" ] || { echo "not 0700: $output"; false; }
-  # Volumes are the container's own directories: what it writes there is
-  # owned by its ids, as with Podman.
-  run -0 find "$LILIPOD_HOME" -path "$LILIPOD_HOME/containers/*/volumes/*" -prune -o -not -user "$(id -u)" -print
+  run -0 find "$LILIPOD_HOME" "${vols[@]}" -not -user "$(id -u)" -print
   [ -z "$output" ] || { echo "not the user's: $output"; false; }
   run -0 find "$LILIPOD_HOME" -perm /6000
   [ -z "$output" ] || { echo "set-id: $output"; false; }
