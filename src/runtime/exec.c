@@ -35,6 +35,7 @@ __attribute__((noreturn)) static void exec_child(pid_t target, const struct lp_r
       if (lp_pty_in_container(ptysock, &ttyfd, 0, &err) < 0)
         lp_process_fail(errfd, 125, err);
       close(ptysock);
+      lp_pty_set_size(ttyfd, spec->tty_rows, spec->tty_cols);
     }
   if (lp_process_stdio(spec, ttyfd, &err) < 0)
     lp_process_fail(errfd, 125, err);

@@ -100,6 +100,7 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
       if (lp_pty_in_container(a->ptysock, &ttyfd, 1, &err) < 0)
         lp_process_fail(a->errfd, 125, err);
       close(a->ptysock);
+      lp_pty_set_size(ttyfd, spec->tty_rows, spec->tty_cols);
     }
   if (lp_process_stdio(spec, ttyfd, &err) < 0)
     lp_process_fail(a->errfd, 125, err);

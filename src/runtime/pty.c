@@ -145,3 +145,10 @@ int lp_pty_receive(int sock, int *master, lp_error_t *err)
     }
   return 0;
 }
+
+void lp_pty_set_size(int fd, unsigned short rows, unsigned short cols)
+{
+  struct winsize ws = { .ws_row = rows, .ws_col = cols };
+  if (fd >= 0 && rows && cols)
+    (void)ioctl(fd, TIOCSWINSZ, &ws);
+}

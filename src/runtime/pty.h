@@ -22,5 +22,8 @@ int lp_pty_in_container(int sock, int *slave, int bind_console, lp_error_t *err)
 /* Parent side: on success *master is the container's master (the host
  * one is closed) or unchanged. Returns -1 if the child died first. */
 int lp_pty_receive(int sock, int *master, lp_error_t *err);
+/* Give the terminal fd its window size before the command runs (a command
+ * that asks at once must not see 0x0). Nothing when rows or cols is 0. */
+void lp_pty_set_size(int fd, unsigned short rows, unsigned short cols);
 
 #endif

@@ -142,6 +142,7 @@ struct lp_runtime_spec
   bool no_new_privs;     /* also set unless privileged */
   bool init;             /* a tiny reaper as PID 1 */
   bool tty;              /* stdin/stdout/stderr on a fresh pty */
+  unsigned short tty_rows, tty_cols; /* its window size from the start (0: leave it 0x0) */
   int stop_signal;       /* recorded for the caller; 0 = SIGTERM */
   uint64_t cap_add, cap_drop; /* bit masks of CAP_* numbers */
 
