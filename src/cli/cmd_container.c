@@ -41,6 +41,7 @@ static const struct lp_command *const subcommands[] = {
   &lp_cmd_wait,   &lp_cmd_rm,      &lp_cmd_container_ls, &lp_cmd_inspect, &lp_cmd_logs, &lp_cmd_exec, &lp_cmd_cp, &lp_cmd_port, &container_exists,
   &lp_cmd_mount, &lp_cmd_unmount,
   &lp_cmd_rename, &lp_cmd_update,
+  &lp_cmd_attach,
   NULL,
 };
 

@@ -1,5 +1,6 @@
 /* lilipod start [options] CONTAINER [CONTAINER...] */
 #include "commands.h"
+#include "attach_cli.h"
 #include "ctr_cli.h"
 #include "ctr_each.h"
 #include "image_find.h"
@@ -11,16 +12,20 @@
 
 static const struct lp_option options[] = {
   { "attach", 'a', LP_OPT_BOOL, NULL, "Attach container's STDOUT and STDERR", NULL, NULL },
-  { "detach-keys", 0, LP_OPT_STRING, "string", "Override the key sequence for detaching a container (accepted)",
-    NULL, NULL },
+  { "detach-keys", 0, LP_OPT_STRING, "string",
+    "Override the key sequence for detaching a container: comma-separated keys, each one character or "
+    "ctrl-X (X one of a-z @ [ \\ ] ^ _); empty disables detaching",
+    "ctrl-p,ctrl-q", NULL },
   { "interactive", 'i', LP_OPT_BOOL, NULL, "Make STDIN available to the contained process", NULL, NULL },
   { "all", 0, LP_OPT_BOOL, NULL, "Start all containers regardless of their state or configuration", NULL, NULL },
-  { "sig-proxy", 0, LP_OPT_BOOL, NULL, "Proxy received signals to the process", NULL, NULL },
+  { "sig-proxy", 0, LP_OPT_BOOL, NULL, "Proxy received signals to the process (default true when attaching)", NULL,
+    NULL },
   { NULL },
 };
 
 static int start_one(struct lp_store *s, struct lp_container_info *c, struct lp_args *args, lp_error_t *err)
 {
+  (void)args;
   if (lp_ctr_state_refresh(s, c, err) < 0)
     return -1;
   if (lp_ctr_is_running(c))
@@ -36,33 +41,37 @@ static int run(struct lp_args *args)
   lp_error_t err = NULL;
   struct lp_store *s = NULL;
   struct lp_container_info *c = NULL;
+  struct lp_attach_opts o = { .flags = LP_ATTACH_OUT | LP_ATTACH_ERR | (inter ? LP_ATTACH_IN | LP_ATTACH_ONCE : 0) };
   if (args->argc != 1)
     {
       lp_error(&err, 0, "you cannot start and attach multiple containers at once");
       return lp_cli_ctr_fail(&err);
     }
+  if (lp_cli_attach_opts(args, &o, &err) < 0)
+    return lp_cli_ctr_fail(&err);
   if (lp_cli_store_open(&s, &err) < 0 || lp_cli_ctr_find(s, args->argv[0], &c, &err) <= 0)
     {
       if (s)
         lp_store_close(s);
       return lp_cli_ctr_fail(&err);
     }
-  int rc;
+  int rc, status = 0;
+  enum lp_attach_end end = LP_ATTACH_LOST;
   if (lp_ctr_state_refresh(s, c, &err) < 0)
-    rc = lp_cli_ctr_fail(&err);
-  else if (lp_ctr_is_running(c))
     {
-      lp_error(&err, 0, "container %s is already running: attaching to a running container is not supported",
-               c->name);
       rc = lp_cli_ctr_fail(&err);
+      goto out;
     }
+  bool running = lp_ctr_is_running(c);
+  if (running)
+    o.flags &= ~(uint32_t)LP_ATTACH_ONCE;
+  if (lp_cli_attach(s, c, &o, !running, &end, &status, &err) < 0)
+    rc = lp_cli_ctr_fail(&err);
+  else if (running || end != LP_ATTACH_EXITED)
+    rc = 0; /* Podman: 0 after attaching to a running container, 0 on detach (nothing printed) */
   else
-    {
-      struct lp_ctr_attach a = { .stdin_ = inter, .stdout_ = true, .stderr_ = true };
-      rc = lp_ctr_run_attached(s, c, &a, &err);
-      if (rc < 0)
-        rc = lp_cli_ctr_fail(&err);
-    }
+    rc = status;
+out:
   lp_container_info_free(c);
   lp_store_close(s);
   return rc;

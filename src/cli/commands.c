@@ -41,6 +41,7 @@ static const struct lp_command *const root_subcommands[] = {
   &lp_cmd_rename,
   &lp_cmd_update,
   &lp_cmd_volume,
+  &lp_cmd_attach,
   &lp_cmd_internal_complete,
   &lp_cmd_internal_man,
   &lp_cmd_internal_import_layout,

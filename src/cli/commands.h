@@ -32,6 +32,7 @@ extern const struct lp_command lp_cmd_port;
 extern const struct lp_command lp_cmd_volume;
 extern const struct lp_command lp_cmd_rename;
 extern const struct lp_command lp_cmd_update;
+extern const struct lp_command lp_cmd_attach;
 
 extern const struct lp_command lp_cmd_internal_complete;
 extern const struct lp_command lp_cmd_internal_man;

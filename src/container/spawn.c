@@ -16,6 +16,12 @@
 
 int lp_ctr_spawn_detached(const char *home, char *const argv[], struct strbuf *reply, lp_error_t *err)
 {
+  return lp_ctr_spawn_detached_fd(home, argv, -1, reply, err);
+}
+
+int lp_ctr_spawn_detached_fd(const char *home, char *const argv[], int extra_fd, struct strbuf *reply,
+                             lp_error_t *err)
+{
   int p[2];
   size_t argc = 0;
   while (argv[argc])
@@ -48,11 +54,14 @@ int lp_ctr_spawn_detached(const char *home, char *const argv[], struct strbuf *r
       if (c2 != 0)
         _exit(c2 < 0);
       /* Keep nothing of the caller's (a `$(lilipod start)` must see EOF):
-       * the notify pipe becomes fd 3, every other fd above 2 goes. */
-      int nfd = p[1] == 3 ? 3 : dup3(p[1], 3, O_CLOEXEC);
-      if (nfd < 0)
+       * the notify pipe becomes fd 3 (extra_fd fd 4), every other fd above
+       * 2 goes. Both out of the way first, so neither lands on the other. */
+      int nfd = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+      int xfd = extra_fd >= 0 ? fcntl(extra_fd, F_DUPFD_CLOEXEC, 10) : -1;
+      if (nfd < 0 || (extra_fd >= 0 && xfd < 0) || dup3(nfd, 3, O_CLOEXEC) < 0
+          || (xfd >= 0 && dup2(xfd, 4) < 0))
         _exit(1);
-      syscall(SYS_close_range, 4U, ~0U, 0U);
+      syscall(SYS_close_range, xfd >= 0 ? 5U : 4U, ~0U, 0U);
       int null = open("/dev/null", O_RDWR | O_CLOEXEC);
       if (null >= 0)
         {

@@ -19,6 +19,10 @@
 /* argv[0] is ignored (the process is named "lilipod"); NULL-terminated. */
 int lp_ctr_spawn_detached(const char *home, char *const argv[], struct strbuf *reply, lp_error_t *err);
 
+/* The same, with extra_fd (>= 0) on the process's fd 4, not close-on-exec. */
+int lp_ctr_spawn_detached_fd(const char *home, char *const argv[], int extra_fd, struct strbuf *reply,
+                             lp_error_t *err);
+
 /* Parse a reply: 0 for "R..." (*rest after the R), else -1 with err set
  * from "E<code> <message>" (code in err->exit_code) or, for anything else
  * (the process died first), to `died`. */

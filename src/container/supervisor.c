@@ -3,6 +3,7 @@
 #include "mount.h"
 #include "reap.h"
 #include "spawn.h"
+#include "attach.h"
 #include "union_server.h"
 
 #include "../fuse/unionfs.h"
@@ -225,7 +226,8 @@ static void net_start(const struct sup_paths *p, const struct lp_ctr_config *cfg
  * container then runs on that mount, in that server's user namespace: an
  * upper has one server only), else 0. */
 __attribute__((noreturn)) static void helper(const struct sup_paths *p, const struct lp_ctr_config *cfg,
-                                             int64_t root, int sock, int stdio[3], pid_t mountd)
+                                             int64_t root, int sock, int stdio[3], pid_t mountd,
+                                             const struct lp_attach_winsize *ws)
 {
   lp_error_t err = NULL;
   bool rootless = geteuid() != 0;
@@ -305,6 +307,8 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
        * open its /proc/PID/ns files for the helper. Only until it runs. */
       prctl(PR_SET_DUMPABLE, 1);
     }
+  cs.spec.tty_rows = ws->rows;
+  cs.spec.tty_cols = ws->cols;
   struct lp_runtime_result res;
   int launched = lp_runtime_launch(&cs.spec, &res, &err);
   if (net)
@@ -355,13 +359,6 @@ fail:
   _exit(1);
 }
 
-static void set_winsize(int master)
-{
-  struct winsize ws;
-  if (master >= 0 && isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-    ioctl(master, TIOCSWINSZ, &ws);
-}
-
 static int paths_init(struct lp_store *s, const char *id, struct sup_paths *p, lp_error_t *err)
 {
   cleanup_free char *rel = lp_container_dir(id);
@@ -389,25 +386,255 @@ static void notify(int fd, const char *what)
     }
 }
 
-/* The supervisor proper. a: attached client (NULL when detached); notify_fd:
- * gets "R" once running or "E<code> <message>". */
-static int supervise(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_attach *a, int notify_fd,
-                     lp_error_t *err)
+/* ---- the supervisor's attached clients (attach.h) ---- */
+
+struct client
+{
+  int fd;
+  uint32_t flags; /* from its hello; 0 before */
+  struct lp_frameq q;
+};
+
+struct sup
+{
+  struct client *cl;
+  size_t ncl;
+  bool tty;
+  int master;        /* the pty's master (-t), else -1 */
+  int to_ctr;        /* where stdin goes: the pty master or the stdin pipe; -1 when none */
+  int *inpipe;       /* the stdin pipe's write end (closed on a LP_ATTACH_ONCE client's 'C') */
+  struct lp_frameq in; /* bytes for to_ctr, kept as one frame each */
+  bool close_in;     /* close the stdin pipe once `in` is written */
+  pid_t init;
+};
+
+static void client_add(struct sup *sv, int fd)
+{
+  sv->cl = xrealloc(sv->cl, (sv->ncl + 1) * sizeof *sv->cl);
+  sv->cl[sv->ncl++] = (struct client){ .fd = fd, .flags = 0, .q = LP_FRAMEQ_INIT };
+}
+
+static void client_drop(struct sup *sv, size_t i)
+{
+  close(sv->cl[i].fd);
+  lp_frameq_release(&sv->cl[i].q);
+  sv->cl[i] = sv->cl[--sv->ncl];
+}
+
+static void set_size(struct sup *sv, const struct lp_attach_winsize *ws)
+{
+  struct winsize w = { .ws_row = ws->rows, .ws_col = ws->cols };
+  if (sv->master >= 0 && ws->rows && ws->cols)
+    (void)ioctl(sv->master, TIOCSWINSZ, &w);
+}
+
+/* Queue one stream's bytes to every client that wants them. */
+static void broadcast(struct sup *sv, uint32_t want, char type, const char *buf, size_t len)
+{
+  for (size_t i = 0; i < sv->ncl; i++)
+    if (sv->cl[i].flags & want)
+      lp_frameq_add(&sv->cl[i].q, type, buf, len);
+}
+
+static size_t max_pending(const struct sup *sv)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < sv->ncl; i++)
+    if (lp_frameq_pending(&sv->cl[i].q) > m)
+      m = lp_frameq_pending(&sv->cl[i].q);
+  return m;
+}
+
+/* One message from client i; false when it is gone. */
+static bool client_read(struct sup *sv, size_t i)
+{
+  char buf[LP_ATTACH_FRAME_MAX + 64];
+  struct client *c = &sv->cl[i];
+  ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+  if (n < 0)
+    return errno == EINTR || errno == EAGAIN;
+  if (n == 0)
+    return false;
+  switch (buf[0])
+    {
+    case 'H':
+      if ((size_t)n >= 1 + sizeof(struct lp_attach_hello))
+        {
+          struct lp_attach_hello h;
+          memcpy(&h, buf + 1, sizeof h);
+          c->flags = h.flags;
+          set_size(sv, &h.ws);
+        }
+      break;
+    case 'W':
+      if ((size_t)n >= 1 + sizeof(struct lp_attach_winsize))
+        {
+          struct lp_attach_winsize ws;
+          memcpy(&ws, buf + 1, sizeof ws);
+          set_size(sv, &ws);
+        }
+      break;
+    case 'I':
+      if ((c->flags & LP_ATTACH_IN) && sv->to_ctr >= 0 && n > 1)
+        lp_frameq_add(&sv->in, 'I', buf + 1, (size_t)n - 1);
+      break;
+    case 'C':
+      if ((c->flags & LP_ATTACH_ONCE) && !sv->tty)
+        sv->close_in = true;
+      break;
+    case 'S':
+      if ((size_t)n >= 1 + sizeof(int32_t))
+        {
+          int32_t sig;
+          memcpy(&sig, buf + 1, sizeof sig);
+          if (sig > 0 && sig < NSIG && sv->init > 0)
+            kill(sv->init, sig);
+        }
+      break;
+    default:
+      break;
+    }
+  return true;
+}
+
+/* Write queued stdin to the container (non-blocking). */
+static void stdin_flush(struct sup *sv)
+{
+  struct lp_frameq *q = &sv->in;
+  while (sv->to_ctr >= 0 && q->off < q->buf.len)
+    {
+      uint32_t n;
+      memcpy(&n, q->buf.buf + q->off, sizeof n);
+      /* Frames are (type, bytes); a partial write leaves the rest in place. */
+      char *data = q->buf.buf + q->off + sizeof n + 1;
+      size_t len = n - 1;
+      ssize_t w = write(sv->to_ctr, data, len);
+      if (w < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN)
+            return;
+          /* The container closed its stdin: drop what it will never read. */
+          lp_debug("write to the container's stdin: %s", strerror(errno));
+          strbuf_reset(&q->buf);
+          q->off = 0;
+          sv->close_in = !sv->tty;
+          break;
+        }
+      if ((size_t)w < len)
+        {
+          /* Re-frame the rest at the same place. */
+          uint32_t rest = (uint32_t)(len - (size_t)w) + 1;
+          q->off += (size_t)w;
+          memcpy(q->buf.buf + q->off, &rest, sizeof rest);
+          q->buf.buf[q->off + sizeof rest] = 'I';
+          continue;
+        }
+      q->off += sizeof n + n;
+    }
+  if (q->off == q->buf.len)
+    {
+      strbuf_reset(&q->buf);
+      q->off = 0;
+      if (sv->close_in && sv->inpipe && *sv->inpipe >= 0)
+        {
+          close(*sv->inpipe);
+          *sv->inpipe = -1;
+          sv->to_ctr = -1;
+        }
+    }
+}
+
+/* The end: send the exit status and whatever is queued, waiting as long as
+ * the clients keep taking it (a client that takes nothing for 5 s is left). */
+static void clients_finish(struct sup *sv, int status)
+{
+  int32_t st = status;
+  for (size_t i = 0; i < sv->ncl; i++)
+    lp_frameq_add(&sv->cl[i].q, 'X', &st, sizeof st);
+  while (sv->ncl)
+    {
+      struct pollfd *pf = xcalloc(sv->ncl, sizeof *pf);
+      for (size_t i = 0; i < sv->ncl; i++)
+        pf[i] = (struct pollfd){ sv->cl[i].fd, POLLOUT, 0 };
+      int r = poll(pf, sv->ncl, 5000);
+      if (r <= 0 && !(r < 0 && errno == EINTR))
+        {
+          free(pf);
+          break;
+        }
+      for (size_t i = sv->ncl; i-- > 0;)
+        if (pf[i].revents && (lp_frameq_flush(&sv->cl[i].q, sv->cl[i].fd) < 0
+                              || lp_frameq_pending(&sv->cl[i].q) == 0))
+          client_drop(sv, i);
+      free(pf);
+    }
+  while (sv->ncl)
+    client_drop(sv, sv->ncl - 1);
+}
+
+/* The first client's hello (run, start -a): it is already in the socket. */
+static void first_client(struct sup *sv, int fd, struct lp_attach_hello *hello)
+{
+  char buf[64];
+  ssize_t n;
+  memset(hello, 0, sizeof *hello);
+  while ((n = recv(fd, buf, sizeof buf, 0)) < 0 && errno == EINTR)
+    ;
+  if (n < (ssize_t)(1 + sizeof *hello) || buf[0] != 'H')
+    {
+      close(fd);
+      return;
+    }
+  memcpy(hello, buf + 1, sizeof *hello);
+  client_add(sv, fd);
+  sv->cl[0].flags = hello->flags;
+}
+
+static void remove_self(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_config *cfg)
+{
+  lp_error_t e = NULL;
+  int lk = lp_ctr_lock(s, c->id, &e);
+  if (lk < 0)
+    {
+      lp_debug("--rm: %s", e->msg);
+      lp_error_free(&e);
+      return;
+    }
+  struct lp_container_info *now = NULL;
+  /* A command (rm -f) may have removed it while we waited for the lock. */
+  if (lp_container_lookup(s, c->id, &now, &e) == 1
+      && (lp_ctr_remove(s, now, &e) < 0 || lp_ctr_volumes_remove_anonymous(s, cfg, &e) < 0))
+    lp_debug("--rm: %s", e->msg); /* Podman's --rm takes the anonymous volumes along */
+  lp_error_free(&e);
+  lp_container_info_free(now);
+  lp_ctr_unlock(lk);
+}
+
+/* The supervisor proper. client0: the first attached client (run, start -a)
+ * or -1; notify_fd: gets "R" once running or "E<code> <message>". */
+static int supervise(struct lp_store *s, struct lp_container_info *c, int client0, int notify_fd, lp_error_t *err)
 {
   struct lp_ctr_config *cfg = NULL;
   struct sup_paths p = { 0 };
+  struct sup sv = { .master = -1, .to_ctr = -1, .in = LP_FRAMEQ_INIT };
+  struct lp_attach_hello hello = { 0 };
   int logfd = -1, sp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
-  int stdio[3] = { -1, -1, -1 }, master = -1, sfd = -1, rc = -1;
+  int stdio[3] = { -1, -1, -1 }, sfd = -1, rc = -1, dirfd = -1, lfd = -1, status = -1;
   int64_t root = 0;
   pid_t h = -1;
   struct lp_nethelper nh = LP_NETHELPER_INIT;
-  bool attached_in = a && a->stdin_ && cfg == NULL;
+  bool want_in = false, started = false;
   cleanup_free char *logpath = NULL;
   sigset_t mask, oldmask;
 
+  if (client0 >= 0)
+    first_client(&sv, client0, &hello);
   if (lp_ctr_config_from_json(c->config_json, &cfg, err) < 0)
     goto out;
-  attached_in = a && a->stdin_;
+  sv.tty = cfg->tty;
+  want_in = cfg->interactive || (hello.flags & LP_ATTACH_IN);
   if (lp_tree_root(s, cfg->image_id, &root, err) < 0)
     {
       lp_error_wrap(err, "image %s of container %s", cfg->image_id, c->name);
@@ -420,6 +647,11 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   if (logfd < 0)
     {
       lp_error(err, errno, "open the log `%s`", logpath);
+      goto out;
+    }
+  if ((dirfd = open(p.dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    {
+      lp_error(err, errno, "open `%s`", p.dir);
       goto out;
     }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -436,7 +668,7 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
         }
       stdio[1] = outp[1];
       stdio[2] = errp[1];
-      if (attached_in)
+      if (want_in)
         {
           if (pipe2(inp, O_CLOEXEC) < 0)
             {
@@ -471,11 +703,13 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
       if (notify_fd >= 0)
         close(notify_fd); /* the caller waits for its EOF */
       /* S's ends: the container must see EOF when S closes its stdin. */
-      int mine[] = { logfd, outp[0], errp[0], inp[1] };
+      int mine[] = { logfd, outp[0], errp[0], inp[1], dirfd };
       for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
         if (mine[i] >= 0)
           close(mine[i]);
-      helper(&p, cfg, root, sp[1], stdio, mountd);
+      for (size_t i = 0; i < sv.ncl; i++)
+        close(sv.cl[i].fd);
+      helper(&p, cfg, root, sp[1], stdio, mountd, &hello.ws);
     }
   close(sp[1]);
   sp[1] = -1;
@@ -485,18 +719,25 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   outp[1] = errp[1] = inp[0] = -1;
 
   sigemptyset(&mask);
-  int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
   for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
     sigaddset(&mask, fwd[i]);
   sigprocmask(SIG_BLOCK, &mask, &oldmask);
   sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  /* Clients may come once the container runs (start returns then). */
+  lp_error_t le = NULL;
+  if ((lfd = lp_attach_listen(dirfd, &le)) < 0)
+    {
+      lp_debug("%s", le->msg);
+      lp_error_free(&le);
+    }
 
   struct msg m;
   int r, nsfds[2];
   while ((r = recv_msg_fds(sp[0], &m, nsfds, 2)) > 0 && m.type == MSG_NETNS)
     net_start(&p, cfg, sp[0], nsfds, &nh);
   if (r > 0 && m.type == MSG_STARTED)
-    master = nsfds[0];
+    sv.master = nsfds[0];
   else if (r > 0 && nsfds[0] >= 0)
     close(nsfds[0]);
   if (r <= 0 || m.type != MSG_STARTED)
@@ -504,49 +745,61 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
       int code = r > 0 && m.type == MSG_FAILED ? m.value : 125;
       lp_error(err, 0, "%s", r > 0 ? m.text : "the container's launcher died");
       (*err)->exit_code = code;
-      if (notify_fd >= 0)
-        {
-          cleanup_free char *t = xasprintf("E%d %s", code, (*err)->msg);
-          notify(notify_fd, t);
-          notify_fd = -1;
-        }
       lp_error_t e2 = NULL;
       if (lp_ctr_set_state(s, c, "exited", 0, code, &e2) < 0)
         lp_error_free(&e2);
       lp_ctr_reason_write(s, c->id, (*err)->msg);
       goto out;
     }
-  pid_t init = m.value;
-  if (lp_ctr_set_state(s, c, "running", init, 0, err) < 0)
+  sv.init = m.value;
+  if (lp_ctr_set_state(s, c, "running", sv.init, 0, err) < 0)
     {
-      kill(init, SIGKILL);
+      kill(sv.init, SIGKILL);
       goto out;
     }
+  started = true;
   notify(notify_fd, "R");
   notify_fd = -1;
-  if (a && master >= 0)
-    set_winsize(master);
+  set_size(&sv, &hello.ws);
 
-  /* Pump output to the log (and the client) until the init exits. */
-  int status = -1;
+  /* Pump output to the log and the clients until the init exits. */
   int64_t drain_deadline = 0;
-  int outfd = cfg->tty ? master : outp[0], errfd = cfg->tty ? -1 : errp[0];
-  int infd = attached_in ? STDIN_FILENO : -1;
-  int to_ctr = cfg->tty ? master : inp[1];
+  int outfd = cfg->tty ? sv.master : outp[0], errfd = cfg->tty ? -1 : errp[0];
+  if (want_in)
+    {
+      sv.to_ctr = cfg->tty ? sv.master : inp[1];
+      sv.inpipe = cfg->tty ? NULL : &inp[1];
+      int fl = fcntl(sv.to_ctr, F_GETFL);
+      if (fl >= 0)
+        fcntl(sv.to_ctr, F_SETFL, fl | O_NONBLOCK);
+    }
+  enum { P_OUT, P_ERR, P_SP, P_SIG, P_LISTEN, P_STDIN, P_CLIENTS };
+  struct pollfd *pf = NULL;
+  size_t npf = 0;
   for (;;)
     {
-      struct pollfd pf[5] = {
-        { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 }, { sp[0], POLLIN, 0 }, { sfd, POLLIN, 0 }, { infd, POLLIN, 0 },
-      };
-      if (status >= 0)
+      if (status >= 0 && ((outfd < 0 && errfd < 0) || lp_now_ns() > drain_deadline))
+        break;
+      if (npf < P_CLIENTS + sv.ncl)
         {
-          if (outfd < 0 && errfd < 0)
-            break;
-          if (lp_now_ns() > drain_deadline)
-            break;
-          pf[2].fd = pf[4].fd = -1;
+          npf = P_CLIENTS + sv.ncl + 8;
+          pf = xrealloc(pf, npf * sizeof *pf);
         }
-      int pr = poll(pf, 5, status >= 0 ? 50 : -1);
+      bool room = max_pending(&sv) < LP_ATTACH_QUEUE_MAX;
+      bool in_room = lp_frameq_pending(&sv.in) < LP_ATTACH_QUEUE_MAX;
+      pf[P_OUT] = (struct pollfd){ room ? outfd : -1, POLLIN, 0 };
+      pf[P_ERR] = (struct pollfd){ room ? errfd : -1, POLLIN, 0 };
+      pf[P_SP] = (struct pollfd){ status < 0 ? sp[0] : -1, POLLIN, 0 };
+      pf[P_SIG] = (struct pollfd){ sfd, POLLIN, 0 };
+      pf[P_LISTEN] = (struct pollfd){ status < 0 ? lfd : -1, POLLIN, 0 };
+      pf[P_STDIN] = (struct pollfd){ lp_frameq_pending(&sv.in) ? sv.to_ctr : -1, POLLOUT, 0 };
+      for (size_t i = 0; i < sv.ncl; i++)
+        pf[P_CLIENTS + i] = (struct pollfd){ sv.cl[i].fd,
+                                             (short)((in_room ? POLLIN : 0)
+                                                     | (lp_frameq_pending(&sv.cl[i].q) ? POLLOUT : 0)),
+                                             0 };
+      size_t nclients = sv.ncl;
+      int pr = poll(pf, P_CLIENTS + nclients, status >= 0 ? 50 : -1);
       if (pr < 0 && errno != EINTR)
         break;
       if (pr <= 0)
@@ -554,11 +807,11 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
       for (int i = 0; i < 2; i++)
         {
           int *fd = i == 0 ? &outfd : &errfd;
-          if (*fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+          if (*fd < 0 || !(pf[P_OUT + i].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
           char buf[8192];
           ssize_t n = read(*fd, buf, sizeof buf);
-          if (n < 0 && errno == EINTR)
+          if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
           if (n <= 0)
             {
@@ -567,42 +820,36 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
             }
           if (lp_ctr_log_write(logfd, i == 0 ? "stdout" : "stderr", buf, (size_t)n) < 0)
             lp_debug("write log: %s", strerror(errno));
-          if (a && (i == 0 ? a->stdout_ : a->stderr_))
-            if (lp_write_all(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n) < 0)
-              lp_debug("write to client: %s", strerror(errno));
+          broadcast(&sv, i == 0 ? LP_ATTACH_OUT : LP_ATTACH_ERR, i == 0 ? 'O' : 'E', buf, (size_t)n);
         }
-      if (pf[4].fd >= 0 && (pf[4].revents & (POLLIN | POLLHUP | POLLERR)))
+      /* Clients: what they sent, then what they are owed. Newest first, so a
+       * drop (the last moves into its place) skips nobody. */
+      for (size_t i = nclients; i-- > 0;)
         {
-          char buf[4096];
-          ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-          if (n > 0 && to_ctr >= 0)
+          short rev = pf[P_CLIENTS + i].revents;
+          if ((rev & (POLLIN | POLLHUP | POLLERR)) && !client_read(&sv, i))
             {
-              if (lp_write_all(to_ctr, buf, (size_t)n) < 0)
-                lp_debug("write to the container: %s", strerror(errno));
+              client_drop(&sv, i);
+              continue;
             }
-          else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-            {
-              infd = -1;
-              if (!cfg->tty && inp[1] >= 0)
-                {
-                  close(inp[1]);
-                  inp[1] = -1;
-                  to_ctr = -1;
-                }
-            }
+          if (lp_frameq_pending(&sv.cl[i].q) && lp_frameq_flush(&sv.cl[i].q, sv.cl[i].fd) < 0)
+            client_drop(&sv, i);
         }
-      if (pf[3].revents & POLLIN)
+      if (lp_frameq_pending(&sv.in) || sv.close_in)
+        stdin_flush(&sv);
+      if (pf[P_LISTEN].fd >= 0 && (pf[P_LISTEN].revents & POLLIN))
+        {
+          int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+          if (cfd >= 0)
+            client_add(&sv, cfd);
+        }
+      if (pf[P_SIG].revents & POLLIN)
         {
           struct signalfd_siginfo si;
           while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-            {
-              if ((int)si.ssi_signo == SIGWINCH)
-                set_winsize(master);
-              else
-                kill(init, (int)si.ssi_signo);
-            }
+            kill(sv.init, (int)si.ssi_signo);
         }
-      if (pf[2].fd >= 0 && (pf[2].revents & (POLLIN | POLLHUP | POLLERR)))
+      if (pf[P_SP].fd >= 0 && (pf[P_SP].revents & (POLLIN | POLLHUP | POLLERR)))
         {
           int rr = recv_msg(sp[0], &m, NULL);
           if (rr > 0 && m.type == MSG_EXITED)
@@ -613,8 +860,8 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
           else if (rr <= 0)
             {
               /* H died: nobody reaps the init; end the container. */
-              if (lp_proc_alive(init, c->pid_start))
-                kill(init, SIGKILL);
+              if (lp_proc_alive(sv.init, c->pid_start))
+                kill(sv.init, SIGKILL);
               status = 137;
               lp_ctr_reason_write(s, c->id, "the container's launcher died");
             }
@@ -623,28 +870,42 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
           drain_deadline = lp_now_ns() + 300000000;
         }
     }
+  free(pf);
   rc = status;
   lp_nethelper_stop(&nh); /* before the row says exited: `stop` leaves nothing */
   if (lp_ctr_set_state(s, c, "exited", 0, status, err) < 0)
     rc = -1;
 
 out:
+  if (lfd >= 0)
+    {
+      close(lfd);
+      lp_attach_unlink(dirfd);
+    }
+  lp_nethelper_stop(&nh);
+  if (h > 0)
+    while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
+      ;
+  if (cfg && cfg->auto_remove && h > 0)
+    remove_self(s, c, cfg);
   if (notify_fd >= 0)
     {
       cleanup_free char *t = xasprintf("E%d %s", err && *err && (*err)->exit_code ? (*err)->exit_code : 125,
                                        err && *err ? (*err)->msg : "failed");
       notify(notify_fd, t);
     }
-  lp_nethelper_stop(&nh);
-  if (h > 0)
-    while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
-      ;
+  if (started)
+    clients_finish(&sv, rc < 0 ? 125 : rc);
+  while (sv.ncl)
+    client_drop(&sv, sv.ncl - 1);
+  free(sv.cl);
+  lp_frameq_release(&sv.in);
   if (sfd >= 0)
     {
       close(sfd);
       sigprocmask(SIG_SETMASK, &oldmask, NULL);
     }
-  int fds[] = { logfd, sp[0], sp[1], outp[0], outp[1], errp[0], errp[1], inp[0], inp[1], master };
+  int fds[] = { logfd, sp[0], sp[1], outp[0], outp[1], errp[0], errp[1], inp[0], inp[1], sv.master, dirfd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (fds[i] >= 0)
       close(fds[i]);
@@ -653,7 +914,7 @@ out:
   return rc;
 }
 
-int lp_ctr_supervise_detached(struct lp_store *s, const char *id, int notify_fd)
+int lp_ctr_supervise_detached(struct lp_store *s, const char *id, int notify_fd, int client_fd)
 {
   struct lp_container_info *c = NULL;
   lp_error_t e = NULL;
@@ -662,26 +923,23 @@ int lp_ctr_supervise_detached(struct lp_store *s, const char *id, int notify_fd)
       cleanup_free char *t = xasprintf("E125 %s", e ? e->msg : "the container vanished");
       notify(notify_fd, t);
       lp_error_free(&e);
+      if (client_fd >= 0)
+        close(client_fd);
       return 1;
     }
-  int rc = supervise(s, c, NULL, notify_fd, &e);
+  int rc = supervise(s, c, client_fd, notify_fd, &e);
   lp_error_free(&e);
   lp_container_info_free(c);
   return rc < 0 ? 1 : 0;
 }
 
-int lp_ctr_run_attached(struct lp_store *s, struct lp_container_info *c, const struct lp_ctr_attach *a,
-                        lp_error_t *err)
+/* Start c detached; client_fd (or -1) becomes the supervisor's first client. */
+static int start_detached(struct lp_store *s, struct lp_container_info *c, int client_fd, lp_error_t *err)
 {
-  return supervise(s, c, a, -1, err);
-}
-
-int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
-{
-  char *argv[] = { (char *)"lilipod", (char *)"__supervise", c->id, NULL };
+  char *argv[] = { (char *)"lilipod", (char *)"__supervise", c->id, client_fd >= 0 ? (char *)"4" : NULL, NULL };
   struct strbuf sb;
   strbuf_init(&sb, 128);
-  int rc = lp_ctr_spawn_detached(lp_store_home(s), argv, &sb, err);
+  int rc = lp_ctr_spawn_detached_fd(lp_store_home(s), argv, client_fd, &sb, err);
   if (rc == 0)
     {
       cleanup_free char *died = xasprintf("the supervisor of %s exited before the container ran", c->name);
@@ -694,6 +952,77 @@ int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *er
       if (lp_ctr_state_refresh(s, c, &e) < 0)
         lp_error_free(&e);
     }
+  return rc;
+}
+
+int lp_ctr_start(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
+{
+  return start_detached(s, c, -1, err);
+}
+
+/* After the loop: a supervisor that vanished leaves the state to tell. */
+static void settle(struct lp_store *s, struct lp_container_info *c, enum lp_attach_end *end, int *status)
+{
+  lp_error_t e = NULL;
+  if (*end != LP_ATTACH_LOST)
+    return;
+  if (lp_ctr_state_refresh(s, c, &e) < 0)
+    {
+      lp_error_free(&e);
+      return;
+    }
+  if (!lp_ctr_is_running(c))
+    {
+      *end = LP_ATTACH_EXITED;
+      *status = (int)c->exit_code;
+    }
+}
+
+int lp_ctr_run_attached(struct lp_store *s, struct lp_container_info *c, struct lp_attach_opts *o,
+                        enum lp_attach_end *end, int *status, lp_error_t *err)
+{
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return lp_error(err, errno, "socketpair");
+  if (lp_attach_send_hello(sv[0], o, err) < 0 || start_detached(s, c, sv[1], err) < 0)
+    {
+      close(sv[0]);
+      close(sv[1]);
+      return -1;
+    }
+  close(sv[1]);
+  int rc = lp_attach_run(sv[0], o, end, status, err);
+  close(sv[0]);
+  if (rc == 0)
+    settle(s, c, end, status);
+  return rc;
+}
+
+int lp_ctr_attach(struct lp_store *s, struct lp_container_info *c, struct lp_attach_opts *o, enum lp_attach_end *end,
+                  int *status, lp_error_t *err)
+{
+  cleanup_free char *rel = lp_container_dir(c->id);
+  int dfd = openat(lp_store_dirfd(s), rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int sock = dfd >= 0 ? lp_attach_connect(dfd, err) : -1;
+  if (dfd >= 0)
+    close(dfd);
+  if (sock < 0)
+    {
+      if (errno == ENOENT || errno == ECONNREFUSED)
+        {
+          /* It ended between the caller's look and ours. */
+          lp_error_free(err);
+          *end = LP_ATTACH_LOST;
+          *status = 0;
+          settle(s, c, end, status);
+          return 0;
+        }
+      return lp_error_wrap(err, "attach to %s", c->name);
+    }
+  int rc = lp_attach_send_hello(sock, o, err) < 0 ? -1 : lp_attach_run(sock, o, end, status, err);
+  close(sock);
+  if (rc == 0)
+    settle(s, c, end, status);
   return rc;
 }
 
