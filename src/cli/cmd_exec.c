@@ -16,17 +16,21 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../container/attach.h"
 #include "../container/config.h"
 #include "../container/state.h"
 #include "../runtime/runtime.h"
 #include "../util/fsutil.h"
+#include "../util/log.h"
 #include "../util/strbuf.h"
 #include "../util/xalloc.h"
 
 static const struct lp_option options[] = {
   { "detach", 'd', LP_OPT_BOOL, NULL, "Run the exec session in detached mode (backgrounded)", NULL, NULL },
-  { "detach-keys", 0, LP_OPT_STRING, "string", "Select the key sequence for detaching a container (accepted)", NULL,
-    NULL },
+  { "detach-keys", 0, LP_OPT_STRING, "string",
+    "Select the key sequence for detaching from the command (-it): comma-separated keys, each one character or "
+    "ctrl-X (X one of a-z @ [ \\ ] ^ _); empty disables detaching",
+    "ctrl-p,ctrl-q", NULL },
   { "env", 'e', LP_OPT_LIST, "stringArray", "Set environment variables", NULL, NULL },
   { "env-file", 0, LP_OPT_LIST, "stringArray", "Read in a file of environment variables", NULL, LP_COMPLETE_FILES },
   { "interactive", 'i', LP_OPT_BOOL, NULL, "Keep STDIN open even if not attached", NULL, NULL },
@@ -85,17 +89,48 @@ static void copy_winsize(int master)
     (void)ioctl(master, TIOCSWINSZ, &ws);
 }
 
+/* After the detach keys: the command runs on, with its terminal held open
+ * (and its output drained) by a child of ours until it ends; nobody waits
+ * for it here. */
+static void hold_detached(int master)
+{
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid != 0)
+    return;
+  setsid();
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0)
+    {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+  /* Nothing else of ours: a `$(lilipod exec ...)` must see EOF. */
+  int m = fcntl(master, F_DUPFD_CLOEXEC, 3);
+  for (int fd = 3; fd < 1024; fd++)
+    if (fd != m)
+      close(fd);
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(m, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    ;
+  _exit(0); /* EIO: every slave fd is closed */
+}
+
 /* Our terminal <-> the pty, until the command exits (then what is left of its
- * output is drained). */
-static void pump(int master, pid_t pid, bool in)
+ * output is drained) or the detach keys are typed (returns true). */
+static bool pump(int master, pid_t pid, bool in, struct lp_detach_keys *keys)
 {
   sigset_t mask;
+  bool detached = false;
   sigemptyset(&mask);
   sigaddset(&mask, SIGWINCH);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   copy_winsize(master);
   char buf[8192];
+  unsigned char fbuf[sizeof buf + sizeof keys->seq];
   struct pollfd p[3] = { { in ? STDIN_FILENO : -1, POLLIN, 0 }, { master, POLLIN, 0 }, { sfd, POLLIN, 0 } };
   for (;;)
     {
@@ -113,7 +148,13 @@ static void pump(int master, pid_t pid, bool in)
         {
           ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
           if (n > 0)
-            (void)lp_write_all(master, buf, (size_t)n);
+            {
+              size_t fn;
+              detached = lp_detach_keys_filter(keys, (unsigned char *)buf, (size_t)n, fbuf, &fn) == 1;
+              (void)lp_write_all(master, fbuf, fn);
+              if (detached)
+                break;
+            }
           else if (n == 0 || errno != EINTR)
             p[0].fd = -1;
         }
@@ -138,6 +179,7 @@ static void pump(int master, pid_t pid, bool in)
   if (sfd >= 0)
     close(sfd);
   sigprocmask(SIG_UNBLOCK, &mask, NULL);
+  return detached;
 }
 
 static int run(struct lp_args *args)
@@ -154,6 +196,9 @@ static int run(struct lp_args *args)
   struct termios saved;
   bool raw = false;
 
+  struct lp_detach_keys keys;
+  if (lp_detach_keys_parse(lp_args_str(args, "detach-keys"), &keys, &err) < 0)
+    return lp_cli_ctr_fail(&err);
   if (args->argc < 2)
     {
       lp_error(&err, 0, "exec requires the name or ID of a container and a command to run");
@@ -209,6 +254,13 @@ static int run(struct lp_args *args)
       spec->no_new_privs = false;
     }
   spec->tty = tty && !detach;
+  struct winsize ws;
+  if (spec->tty && (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
+    {
+      /* Sized before the command starts: it may ask at once. */
+      spec->tty_rows = ws.ws_row;
+      spec->tty_cols = ws.ws_col;
+    }
   spec->init = false;
   const char *pf = lp_args_str(args, "preserve-fds");
   if (pf)
@@ -254,9 +306,20 @@ static int run(struct lp_args *args)
           cfmakeraw(&t);
           raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
         }
-      pump(res.pty_master, res.pid, in);
+      bool detached = pump(res.pty_master, res.pid, in, &keys);
       if (raw)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+      if (detached)
+        {
+          /* As Podman: nothing printed, 0; the command runs on. Out of
+           * our process group, so the hangup our session's leader sends
+           * when it leaves is not forwarded to it. */
+          if (setpgid(res.pid, res.pid) < 0)
+            lp_debug("setpgid: %s", strerror(errno));
+          hold_detached(res.pty_master);
+          status = 0;
+          goto out;
+        }
     }
   else
     {
