@@ -95,6 +95,9 @@ static void copy_winsize(int master)
 static void hold_detached(int master)
 {
   fflush(NULL);
+  /* Until it has its own session the child is in our process group, which
+   * our session's leader may hang up as soon as we are gone. */
+  signal(SIGHUP, SIG_IGN);
   pid_t pid = fork();
   if (pid != 0)
     return;
