@@ -13,6 +13,9 @@ order:
   sleep:SEC
   touch:PATH      create PATH (to signal another driver)
   waitfile:PATH   wait until PATH exists
+  mode:raw        check that the terminal is in raw mode now (no ICANON, ECHO,
+                  ISIG), as a client holding it for a container's pty sets it;
+  mode:cooked     or that it is not
   exit            wait for the command to exit
 After the steps (an implicit `exit` ends them), the driver checks that the
 terminal's mode is what it was before the command ran: a command that left
@@ -130,6 +133,11 @@ def main():
                 if time.monotonic() > deadline:
                     fail("timed out waiting for file %s" % arg)
                 pump(0.05)
+        elif kind == "mode":
+            lflag = termios.tcgetattr(slave)[3]
+            raw = not (lflag & (termios.ICANON | termios.ECHO | termios.ISIG))
+            if raw != (arg == "raw"):
+                fail("the terminal is not %s (lflag %#o)" % (arg, lflag))
         elif kind == "exit":
             while status is None:
                 if time.monotonic() > deadline:
