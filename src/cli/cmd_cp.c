@@ -4,6 +4,7 @@
 #include "image_find.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "../container/cp.h"
 #include "../container/state.h"
@@ -48,9 +49,10 @@ static int run(struct lp_args *args)
                args->argv[1]);
       return lp_cli_ctr_fail(&err);
     }
-  if (strcmp(src, "-") == 0 || strcmp(dest, "-") == 0)
+  bool tar_in = !sc && strcmp(src, "-") == 0, tar_out = !dc && strcmp(dest, "-") == 0;
+  if (tar_out && isatty(STDOUT_FILENO))
     {
-      lp_error(&err, 0, "copying a tar stream from stdin or to stdout is not supported yet");
+      lp_error(&err, 0, "refusing to write a tar stream to a terminal: redirect the output");
       return lp_cli_ctr_fail(&err);
     }
   if (!*src || !*dest)
@@ -65,7 +67,11 @@ static int run(struct lp_args *args)
   /* Keep it from starting (or being removed) while its files are mounted here. */
   if ((lock = lp_ctr_lock(s, c->id, &err)) < 0 || lp_ctr_state_refresh(s, c, &err) < 0)
     goto fail;
-  if (lp_ctr_cp(s, c, src, dest, dc != NULL, &err) < 0)
+  fflush(stdout);
+  int r = tar_in || tar_out
+              ? lp_ctr_cp_tar(s, c, tar_in ? dest : src, tar_in, tar_in ? STDIN_FILENO : STDOUT_FILENO, &err)
+              : lp_ctr_cp(s, c, src, dest, dc != NULL, &err);
+  if (r < 0)
     goto fail;
   goto out;
 fail:
@@ -84,9 +90,13 @@ const struct lp_command lp_cmd_cp = {
   .summary = "Copy files/folders between a container and the local filesystem",
   .description = "Copies a file or a directory (recursively) out of or into a container, running, stopped or\n"
                  "never started. Paths in the container resolve inside its root; a source that is a symlink\n"
-                 "is followed. An existing directory DEST receives SRC under its own name.",
+                 "is followed. An existing directory DEST receives SRC under its own name, or SRC's contents\n"
+                 "when SRC ends in /. (as docker cp). SRC `-` reads a tar stream (plain, gzip or zstd) from\n"
+                 "stdin and extracts it into the directory DEST; DEST `-` writes a tar of SRC to stdout.",
   .examples = "lilipod cp box1:/etc/os-release /tmp/box1.os-release\n"
-              "lilipod cp ./conf box1:/etc/app",
+              "lilipod cp ./conf/. box1:/etc/app\n"
+              "tar -C dir -c . | lilipod cp - box1:/srv\n"
+              "lilipod cp box1:/var/log - | tar -t",
   .options = options,
   .min_args = 2,
   .max_args = 2,

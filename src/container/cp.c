@@ -1,6 +1,7 @@
 /* cp: the container side in a child process, a record stream between the
  * two sides (see cp.h). */
 #include "cp.h"
+#include "cp_tar.h"
 #include "union_server.h"
 
 #include "config.h"
@@ -40,20 +41,6 @@ struct rec
   uint64_t size;
   uint32_t pathlen, linklen;
 };
-
-/* Open path: inside root (rootfd >= 0, resolved in it) or on the host. */
-static int open_in(int rootfd, const char *path, int flags)
-{
-  if (rootfd < 0)
-    return openat(AT_FDCWD, path, flags | O_CLOEXEC);
-  while (*path == '/')
-    path++;
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
-}
 
 static int read_full(int fd, void *buf, size_t len)
 {
@@ -162,31 +149,15 @@ static int emit_fd(int out, int fd, const struct stat *st, const char *path, int
   return rc;
 }
 
-static char *base_name(const char *path)
-{
-  size_t n = strlen(path);
-  while (n > 1 && path[n - 1] == '/')
-    n--;
-  const char *b = path + n;
-  while (b > path && b[-1] != '/')
-    b--;
-  char *r = xstrndup(b, (size_t)(path + n - b));
-  if (!*r || strcmp(r, "/") == 0 || strcmp(r, ".") == 0 || strcmp(r, "..") == 0)
-    {
-      free(r);
-      r = xstrdup("root");
-    }
-  return r;
-}
-
 static int emit(int out, int rootfd, const char *src, lp_error_t *err)
 {
   /* The source itself is followed, in the container's root. */
-  int fd = open_in(rootfd, src, O_RDONLY);
+  int fd = lp_cp_open_in(rootfd, src, O_RDONLY);
   if (fd < 0)
     return lp_error(err, errno, "\"%s\" could not be found%s", src, rootfd >= 0 ? " on container" : " on the host");
   struct stat st;
-  cleanup_free char *name = base_name(src);
+  /* "dir/.": the directory's contents, as the stream's "." */
+  cleanup_free char *name = lp_cp_is_contents(src) ? xstrdup(".") : lp_cp_base_name(src);
   int rc = fstat(fd, &st) < 0 ? lp_error(err, errno, "stat `%s`", src) : emit_fd(out, fd, &st, name, 0, err);
   close(fd);
   if (rc == 0)
@@ -247,15 +218,21 @@ static int apply(int in, int rootfd, const char *dest, lp_error_t *err)
           /* An existing directory receives the source under its name;
            * otherwise dest names the copy. */
           first = false;
-          int d = open_in(rootfd, dest, O_RDONLY | O_DIRECTORY);
+          int d = lp_cp_open_in(rootfd, dest, O_RDONLY | O_DIRECTORY);
           if (d >= 0)
             {
+              /* A directory's contents ("src/.") go straight into it. */
               base = d;
-              top = xstrdup(path.buf);
+              top = xstrdup(strcmp(path.buf, ".") == 0 ? "" : path.buf);
+            }
+          else if (errno == ENOTDIR && r.type == 'd')
+            {
+              lp_error(err, ENOTDIR, "cannot overwrite non-directory \"%s\" with a directory", dest);
+              goto out;
             }
           else
             {
-              cleanup_free char *name = base_name(dest);
+              cleanup_free char *name = lp_cp_base_name(dest);
               size_t n = strlen(dest);
               while (n > 1 && dest[n - 1] == '/')
                 n--;
@@ -266,7 +243,7 @@ static int apply(int in, int rootfd, const char *dest, lp_error_t *err)
                 }
               const char *slash = memrchr(dest, '/', n);
               cleanup_free char *parent = slash ? xstrndup(dest, slash == dest ? 1 : (size_t)(slash - dest)) : xstrdup(".");
-              base = open_in(rootfd, parent, O_RDONLY | O_DIRECTORY);
+              base = lp_cp_open_in(rootfd, parent, O_RDONLY | O_DIRECTORY);
               if (base < 0)
                 {
                   lp_error(err, errno, "\"%s\" could not be found", parent);
@@ -278,7 +255,12 @@ static int apply(int in, int rootfd, const char *dest, lp_error_t *err)
       /* Replace the stream's first component with top. */
       const char *rest = strchr(path.buf, '/');
       strbuf_reset(&rel);
-      strbuf_addf(&rel, "%s%s", top, rest ? rest : "");
+      if (*top)
+        strbuf_addf(&rel, "%s%s", top, rest ? rest : "");
+      else if (rest)
+        strbuf_adds(&rel, rest + 1);
+      else
+        continue; /* the contents' directory itself: dest is there */
       if (strstr(rel.buf, "/../") || strncmp(rel.buf, "../", 3) == 0 || strcmp(rel.buf, "..") == 0)
         {
           lp_error(err, EINVAL, "bad name in copy stream");
@@ -413,8 +395,19 @@ static int mount_stopped(struct side *sd, lp_error_t *err)
   return open(sd->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, const char *dest, bool to_container,
-              lp_error_t *err)
+/* The two sides: ctr_fn in a child whose root is the container's, host_fn
+ * here; they talk through a pipe (data[0] is read by the receiving side). */
+struct cp_job
+{
+  bool to_container; /* the host side writes, the container side reads */
+  int (*ctr_fn)(int datafd, int rootfd, const struct cp_job *j, lp_error_t *err);
+  int (*host_fn)(int datafd, const struct cp_job *j, lp_error_t *err);
+  const char *src, *dest; /* record-stream copy */
+  const char *path;       /* tar: the container's path */
+  int fd;                 /* tar: our stdin or stdout */
+};
+
+static int run_job(struct lp_store *s, struct lp_container_info *c, const struct cp_job *j, lp_error_t *err)
 {
   int data[2], errp[2];
   bool running = lp_ctr_is_running(c) && lp_proc_alive((pid_t)c->pid, c->pid_start);
@@ -455,14 +448,14 @@ int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, 
     {
       lp_error_t e = NULL;
       close(errp[0]);
-      close(to_container ? data[1] : data[0]);
+      close(j->to_container ? data[1] : data[0]);
       int rootfd = running ? join_running((pid_t)c->pid, &e)
                    : mounted ? join_mounted(mi.pid, merged, &e)
                              : mount_stopped(&sd, &e);
       int rc = -1;
       if (rootfd >= 0)
         {
-          rc = to_container ? apply(data[0], rootfd, dest, &e) : emit(data[1], rootfd, src, &e);
+          rc = j->ctr_fn(j->to_container ? data[0] : data[1], rootfd, j, &e);
           close(rootfd);
         }
       else if (!e)
@@ -483,9 +476,9 @@ int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, 
       _exit(0);
     }
   close(errp[1]);
-  close(to_container ? data[0] : data[1]);
-  int rc = to_container ? emit(data[1], -1, src, err) : apply(data[0], -1, dest, err);
-  close(to_container ? data[1] : data[0]);
+  close(j->to_container ? data[0] : data[1]);
+  int rc = j->host_fn(j->to_container ? data[1] : data[0], j, err);
+  close(j->to_container ? data[1] : data[0]);
   struct strbuf msg = STRBUF_INIT;
   char buf[512];
   ssize_t n;
@@ -512,4 +505,80 @@ int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, 
     rc = lp_error(err, 0, "the copy in the container failed");
   strbuf_release(&msg);
   return rc;
+}
+
+static int ctr_emit(int fd, int rootfd, const struct cp_job *j, lp_error_t *err)
+{
+  return emit(fd, rootfd, j->src, err);
+}
+
+static int ctr_apply(int fd, int rootfd, const struct cp_job *j, lp_error_t *err)
+{
+  return apply(fd, rootfd, j->dest, err);
+}
+
+static int host_emit(int fd, const struct cp_job *j, lp_error_t *err)
+{
+  return emit(fd, -1, j->src, err);
+}
+
+static int host_apply(int fd, const struct cp_job *j, lp_error_t *err)
+{
+  return apply(fd, -1, j->dest, err);
+}
+
+int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, const char *dest, bool to_container,
+              lp_error_t *err)
+{
+  struct cp_job j = { .to_container = to_container, .src = src, .dest = dest };
+  j.ctr_fn = to_container ? ctr_apply : ctr_emit;
+  j.host_fn = to_container ? host_emit : host_apply;
+  return run_job(s, c, &j, err);
+}
+
+static int ctr_tar_extract(int fd, int rootfd, const struct cp_job *j, lp_error_t *err)
+{
+  return lp_cp_tar_extract(fd, rootfd, j->path, err);
+}
+
+static int ctr_tar_create(int fd, int rootfd, const struct cp_job *j, lp_error_t *err)
+{
+  return lp_cp_tar_create(fd, rootfd, j->path, err);
+}
+
+/* Bytes from one fd to the other until EOF. */
+static int pass(int from, int to, const char *what, lp_error_t *err)
+{
+  char buf[65536];
+  for (;;)
+    {
+      ssize_t n = read(from, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return lp_error(err, errno, "read %s", what);
+      if (n == 0)
+        return 0;
+      if (lp_write_all(to, buf, (size_t)n) < 0)
+        return lp_error(err, errno, "write %s", what);
+    }
+}
+
+static int host_tar_in(int fd, const struct cp_job *j, lp_error_t *err)
+{
+  return pass(j->fd, fd, "the tar stream", err);
+}
+
+static int host_tar_out(int fd, const struct cp_job *j, lp_error_t *err)
+{
+  return pass(fd, j->fd, "the tar stream", err);
+}
+
+int lp_ctr_cp_tar(struct lp_store *s, struct lp_container_info *c, const char *path, bool to_container, int fd,
+                  lp_error_t *err)
+{
+  struct cp_job j = { .to_container = to_container, .path = path, .fd = fd };
+  j.ctr_fn = to_container ? ctr_tar_extract : ctr_tar_create;
+  j.host_fn = to_container ? host_tar_in : host_tar_out;
+  return run_job(s, c, &j, err);
 }

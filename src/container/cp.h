@@ -14,8 +14,10 @@
  * when a symlink, is followed (`/etc/os-release -> ../usr/lib/os-release`
  * copies the file); symlinks below a copied directory are copied as links.
  * Docker's rules for DEST: an existing directory receives SRC under SRC's
- * name; otherwise DEST names the copy (its parent must exist). Regular files
- * are truncated and rewritten. The two sides talk through a pipe (a simple
+ * name, or SRC's contents when SRC ends in "/." ; otherwise DEST names the
+ * copy (its parent must exist; a directory is not copied onto a file).
+ * SRC with a trailing "/" must be a directory. Regular files are truncated
+ * and rewritten. The two sides talk through a pipe (a simple
  * record stream: type, mode, size, path, link target, content).
  */
 #ifndef LILIPOD_CONTAINER_CP_H
@@ -30,5 +32,11 @@
  * reverse. */
 int lp_ctr_cp(struct lp_store *s, struct lp_container_info *c, const char *src, const char *dest, bool to_container,
               lp_error_t *err);
+
+/* `cp - CTR:DIR` (to_container: the tar stream read from fd is extracted
+ * into DIR) and `cp CTR:PATH -` (a tar of PATH is written to fd); the
+ * container side is cp_tar.h's. */
+int lp_ctr_cp_tar(struct lp_store *s, struct lp_container_info *c, const char *path, bool to_container, int fd,
+                  lp_error_t *err);
 
 #endif
