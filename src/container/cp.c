@@ -227,7 +227,8 @@ static int apply(int in, int rootfd, const char *dest, lp_error_t *err)
             }
           else if (errno == ENOTDIR && r.type == 'd')
             {
-              lp_error(err, ENOTDIR, "cannot overwrite non-directory \"%s\" with a directory", dest);
+              lp_error(err, ENOTDIR, "destination must be a directory when copying a directory: \"%s\" is not",
+                       dest);
               goto out;
             }
           else

@@ -528,14 +528,9 @@ int lp_cp_tar_extract(int in, int rootfd, const char *dest, lp_error_t *err)
 
   x.destfd = lp_cp_open_in(rootfd, dest, O_PATH);
   struct stat st;
-  if (x.destfd < 0)
+  if (x.destfd < 0 || fstat(x.destfd, &st) < 0 || !S_ISDIR(st.st_mode))
     {
-      lp_error(err, errno, "\"%s\" could not be found on container", dest);
-      goto out;
-    }
-  if (fstat(x.destfd, &st) < 0 || !S_ISDIR(st.st_mode))
-    {
-      lp_error(err, ENOTDIR, "destination must be a directory when copying from stdin");
+      lp_error(err, 0, "destination must be a directory when copying from stdin: \"%s\" is not", dest);
       goto out;
     }
   r = lp_tar_reader_new(&cb, &x);

@@ -126,7 +126,7 @@ long=$(printf 'n%.0s' $(seq 120))/$(printf 'm%.0s' $(seq 120))/$(printf 'q%.0s' 
   run -125 lilipod cp - s-in:/etc/passwd <"$BATS_TEST_TMPDIR/in.tar"
   [[ "$output" == *"must be a directory"* ]]
   run -125 lilipod cp - s-in:/no/such <"$BATS_TEST_TMPDIR/in.tar"
-  [[ "$output" == *"could not be found on container"* ]]
+  [[ "$output" == *"must be a directory"* ]]
   run -125 sh -c "echo not a tar | '$LILIPOD' cp - s-in:/tmp"
   lilipod rm -f -t 0 s-in
 }
@@ -192,7 +192,7 @@ long=$(printf 'n%.0s' $(seq 120))/$(printf 'm%.0s' $(seq 120))/$(printf 'q%.0s' 
   [[ "$output" == *"Not a directory"* ]]
   run -125 lilipod cp s-dot:/tmp/afile/. "$t/x"
   run -125 lilipod cp "$t/src" s-dot:/tmp/afile
-  [[ "$output" == *"cannot overwrite non-directory"* ]]
+  [[ "$output" == *"destination must be a directory when copying a directory"* ]]
   run -125 lilipod cp "$t/src/one" s-dot:/tmp/nosuchdir/
   [ ! -e "$t/x" ]
   lilipod rm -f -t 0 s-dot
