@@ -3,11 +3,15 @@
 #include "ctr_cli.h"
 #include "image_find.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../container/cp.h"
 #include "../container/state.h"
+#include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
 static const struct lp_option options[] = {
@@ -32,6 +36,42 @@ static char *split(const char *arg, const char **path)
   return xstrndup(arg, (size_t)(colon - arg));
 }
 
+/* A tar stream on stdin that is not a file is read in full (into an
+ * unnamed file in the store's tmp/) before the container's lock is taken:
+ * it may come from `lilipod cp CTR:PATH -` of the same container, which
+ * needs that lock to produce it. Returns the fd to read, or -1. */
+static int spool_stdin(struct lp_store *s, lp_error_t *err)
+{
+  struct stat st;
+  if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+    return STDIN_FILENO;
+  int fd = openat(lp_store_dirfd(s), "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return lp_error(err, errno, "create a file for the tar stream in the store's tmp/");
+  char buf[65536];
+  for (;;)
+    {
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 || (n > 0 && lp_write_all(fd, buf, (size_t)n) < 0))
+        {
+          int e = errno;
+          close(fd);
+          return lp_error(err, e, n < 0 ? "read the tar stream" : "keep the tar stream in the store's tmp/");
+        }
+      if (n == 0)
+        break;
+    }
+  if (lseek(fd, 0, SEEK_SET) < 0)
+    {
+      int e = errno;
+      close(fd);
+      return lp_error(err, e, "rewind the tar stream");
+    }
+  return fd;
+}
+
 static int run(struct lp_args *args)
 {
   lp_error_t err = NULL;
@@ -40,7 +80,7 @@ static int run(struct lp_args *args)
   const char *src, *dest;
   cleanup_free char *sc = split(args->argv[0], &src);
   cleanup_free char *dc = split(args->argv[1], &dest);
-  int lock = -1, status = LP_EXIT_OK;
+  int lock = -1, status = LP_EXIT_OK, in_fd = STDIN_FILENO;
 
   if ((sc && dc) || (!sc && !dc))
     {
@@ -64,12 +104,14 @@ static int run(struct lp_args *args)
     return lp_cli_ctr_fail(&err);
   if (lp_cli_ctr_find(s, sc ? sc : dc, &c, &err) <= 0)
     goto fail;
+  if (tar_in && (in_fd = spool_stdin(s, &err)) < 0)
+    goto fail;
   /* Keep it from starting (or being removed) while its files are mounted here. */
   if ((lock = lp_ctr_lock(s, c->id, &err)) < 0 || lp_ctr_state_refresh(s, c, &err) < 0)
     goto fail;
   fflush(stdout);
   int r = tar_in || tar_out
-              ? lp_ctr_cp_tar(s, c, tar_in ? dest : src, tar_in, tar_in ? STDIN_FILENO : STDOUT_FILENO, &err)
+              ? lp_ctr_cp_tar(s, c, tar_in ? dest : src, tar_in, tar_in ? in_fd : STDOUT_FILENO, &err)
               : lp_ctr_cp(s, c, src, dest, dc != NULL, &err);
   if (r < 0)
     goto fail;
@@ -77,6 +119,8 @@ static int run(struct lp_args *args)
 fail:
   status = lp_cli_ctr_fail(&err);
 out:
+  if (in_fd != STDIN_FILENO)
+    close(in_fd);
   if (lock >= 0)
     lp_ctr_unlock(lock);
   lp_container_info_free(c);

@@ -197,3 +197,14 @@ long=$(printf 'n%.0s' $(seq 120))/$(printf 'm%.0s' $(seq 120))/$(printf 'q%.0s' 
   [ ! -e "$t/x" ]
   lilipod rm -f -t 0 s-dot
 }
+
+@test "cp CTR:PATH - | cp - CTR:DIR on one container: no deadlock on its lock (stopped and running)" {
+  lilipod create --name s-pipe "$IMG" sleep 1000 >/dev/null
+  # More than a pipe holds: the producer must not wait for the consumer's lock.
+  run -0 timeout 60 sh -c "'$LILIPOD' cp s-pipe:/bin - | '$LILIPOD' cp - s-pipe:/tmp"
+  lilipod start s-pipe >/dev/null
+  run -0 timeout 60 sh -c "'$LILIPOD' cp s-pipe:/bin - | '$LILIPOD' cp - s-pipe:/root"
+  run -0 lilipod exec s-pipe sh -c 'cmp /bin/busybox /tmp/bin/busybox && cmp /bin/busybox /root/bin/busybox && echo same'
+  [ "$output" = same ]
+  lilipod rm -f -t 0 s-pipe
+}
