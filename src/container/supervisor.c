@@ -480,7 +480,26 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, const stru
   if (r <= 0 || m.type != MSG_STARTED)
     {
       int code = r > 0 && m.type == MSG_FAILED ? m.value : 125;
-      lp_error(err, 0, "%s", r > 0 ? m.text : "the container's launcher died");
+      if (r > 0)
+        lp_error(err, 0, "%s", m.text);
+      else if (r < 0)
+        lp_error(err, errno, "the container's launcher did not answer");
+      else
+        {
+          /* EOF: it died. Say how: a signal names who to suspect. */
+          int hst = 0;
+          pid_t w;
+          while ((w = waitpid(h, &hst, 0)) < 0 && errno == EINTR)
+            ;
+          if (w == h)
+            h = -1;
+          if (w > 0 && WIFSIGNALED(hst))
+            lp_error(err, 0, "the container's launcher died (%s)", strsignal(WTERMSIG(hst)));
+          else if (w > 0 && WIFEXITED(hst))
+            lp_error(err, 0, "the container's launcher died (exit status %d)", WEXITSTATUS(hst));
+          else
+            lp_error(err, 0, "the container's launcher died");
+        }
       (*err)->exit_code = code;
       if (notify_fd >= 0)
         {
