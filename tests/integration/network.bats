@@ -131,6 +131,9 @@ for_helper_publish() {
   run -0 lilipod port "pub-$1" 8080
   [[ "$output" =~ ^127\.0\.0\.1:([0-9]+)$ ]]
   port=${BASH_REMATCH[1]}
+  # As Podman's, run -d returns once the port is forwarded: the host side
+  # takes a connection at once (httpd itself may still be starting).
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") || { echo "127.0.0.1:$port is not bound after run -d" >&2; false; }
   wait_http "$port" "pub-$1"
   run -0 curl -fsS -m 5 "http://127.0.0.1:$port/index.html"
   [ "$output" = "served by ${id:0:12}" ]
@@ -395,6 +398,7 @@ for_helper_publish_all() {
     sh -c 'mkdir /w && echo "P $HOSTNAME" >/w/index.html && exec httpd -f -p 8080 -h /w'
   id=$output
   port=$(lilipod port "pa4-$1" 8080 | cut -d: -f2)
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") || { echo "127.0.0.1:$port is not bound after run -d" >&2; false; }
   wait_http "$port" "pa4-$1"
   [ "$(curl -fsS -m 5 "http://127.0.0.1:$port/")" = "P ${id:0:12}" ]
 }
