@@ -138,15 +138,35 @@ cJSON *lp_container_json_build(const struct lp_container_info *c, const struct l
   cJSON_AddStringToObject(o, "MountLabel", "");
   cJSON_AddStringToObject(o, "ProcessLabel", "");
   cJSON_AddItemToObject(o, "Mounts", mounts_json(cfg));
+  /* Podman 4.3's fields, in its order. With slirp4netns (and pasta, from
+   * 4.4) Podman knows no address of the container: IPAddress, Gateway,
+   * MacAddress stay empty and the prefix lengths 0, rootless and rootful
+   * alike; SandboxKey names the network namespace while it runs. With host
+   * or none, Ports is empty even for exposed ports. */
+  bool helper_net = lp_net_mode_is_helper(cfg->ns_network);
   cJSON *netset = cJSON_AddObjectToObject(o, "NetworkSettings");
-  static const char *const netset_empty[] = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway",
-                                              "GlobalIPv6Address", "MacAddress", "Bridge", "SandboxID" };
-  for (size_t i = 0; i < sizeof netset_empty / sizeof netset_empty[0]; i++)
-    cJSON_AddStringToObject(netset, netset_empty[i], "");
-  cJSON *netports = lp_net_ports_json(cfg->net, true);
+  static const char *const netset_fields[] = { "EndpointID",          "Gateway",     "IPAddress",
+                                               "IPPrefixLen",         "IPv6Gateway", "GlobalIPv6Address",
+                                               "GlobalIPv6PrefixLen", "MacAddress",  "Bridge",
+                                               "SandboxID",           "HairpinMode", "LinkLocalIPv6Address",
+                                               "LinkLocalIPv6PrefixLen" };
+  for (size_t i = 0; i < sizeof netset_fields / sizeof netset_fields[0]; i++)
+    {
+      const char *f = netset_fields[i];
+      if (strcmp(f, "HairpinMode") == 0)
+        cJSON_AddBoolToObject(netset, f, false);
+      else if (strstr(f, "PrefixLen"))
+        cJSON_AddNumberToObject(netset, f, 0);
+      else
+        cJSON_AddStringToObject(netset, f, "");
+    }
+  cJSON *netports = helper_net ? lp_net_ports_json(cfg->net, true) : cJSON_CreateObject();
   cJSON_AddItemToObject(netset, "Ports", netports);
   if (maps)
     lp_tmpl_maps_add(maps, netports);
+  cleanup_free char *sandbox = running && helper_net && c->pid > 0 ? xasprintf("/proc/%lld/ns/net", (long long)c->pid)
+                                                                   : xstrdup("");
+  cJSON_AddStringToObject(netset, "SandboxKey", sandbox);
 
   cJSON *config = cJSON_AddObjectToObject(o, "Config");
   cJSON_AddStringToObject(config, "Hostname", cfg->hostname ? cfg->hostname : "");
@@ -208,7 +228,7 @@ cJSON *lp_container_json_build(const struct lp_container_info *c, const struct l
   const char *net = ns_mode(cfg->ns_network);
   /* "private" is how configs stored before the helpers said none. */
   cJSON_AddStringToObject(hc, "NetworkMode", strcmp(net, "private") == 0 ? "none" : net);
-  cJSON *bindings = lp_net_ports_json(cfg->net, false);
+  cJSON *bindings = helper_net ? lp_net_ports_json(cfg->net, true) : cJSON_CreateObject();
   cJSON_AddItemToObject(hc, "PortBindings", bindings);
   if (maps)
     lp_tmpl_maps_add(maps, bindings);

@@ -43,6 +43,8 @@
     { "privileged", 0, LP_OPT_BOOL, NULL, "Give extended privileges to container", NULL, NULL },                  \
     { "publish", 'p', LP_OPT_LIST, "strings", "Publish a container's port, or a range of ports, to the host",     \
       NULL, NULL },                                                                                            \
+    { "publish-all", 'P', LP_OPT_BOOL, NULL, "Publish all exposed ports to random ports on the host interfaces",  \
+      NULL, NULL },                                                                                            \
     { "pull", 0, LP_OPT_STRING, "string", "Pull image policy", "missing", "always missing never newer" },          \
     { "quiet", 'q', LP_OPT_BOOL, NULL, "Suppress output information when pulling images", NULL, NULL },           \
     { "read-only", 0, LP_OPT_BOOL, NULL, "Make containers root filesystem read-only", NULL, NULL },               \

@@ -772,7 +772,7 @@ int lp_ctr_config_from_args(const struct lp_args *args, const struct lp_ctr_imag
   if (parse_ns_value("pid", lp_args_str(args, "pid"), false, &c->ns_pid, err) < 0
       || parse_ns_value("ipc", lp_args_str(args, "ipc"), false, &c->ns_ipc, err) < 0
       || parse_ns_value("uts", lp_args_str(args, "uts"), false, &c->ns_uts, err) < 0
-      || lp_net_config_from_args(args, c, err) < 0
+      || lp_net_config_from_args(args, icfg, c, err) < 0
       || parse_ns_value("cgroupns", lp_args_str(args, "cgroupns"), false, &c->ns_cgroup, err) < 0)
     goto fail;
   v = lp_args_str(args, "userns");

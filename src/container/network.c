@@ -124,8 +124,22 @@ static int parse_port(const char *s, size_t len, uint16_t *first, uint16_t *coun
   return 0;
 }
 
-/* A free port range on the host for proto: `count` consecutive ports. */
-static int random_host_ports(const char *proto, uint16_t count, uint16_t *first)
+/* Whether [first, first+count) meets a host port range of proto in v. */
+static bool host_ports_taken(const struct lp_port_map *v, size_t n, const char *proto, unsigned first,
+                             unsigned count)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i].proto, proto) == 0 && first < (unsigned)v[i].host_port + v[i].range
+        && v[i].host_port < first + count)
+      return true;
+  return false;
+}
+
+/* A free port range on the host for proto: `count` consecutive ports, none
+ * of them already in taken (the kernel may hand out a port again once the
+ * probe socket is closed). */
+static int random_host_ports(const char *proto, uint16_t count, const struct lp_port_map *taken, size_t ntaken,
+                             uint16_t *first)
 {
   int type = strcmp(proto, "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM;
   for (int tries = 0; tries < 50; tries++)
@@ -142,7 +156,7 @@ static int random_host_ports(const char *proto, uint16_t count, uint16_t *first)
         }
       close(fd);
       unsigned p = ntohs(sa.sin_port);
-      if (p + count - 1 > 65535)
+      if (p + count - 1 > 65535 || host_ports_taken(taken, ntaken, proto, p, count))
         continue;
       bool ok = true;
       for (unsigned i = 1; i < count && ok; i++)
@@ -236,7 +250,7 @@ int lp_net_parse_publish(const char *spec, struct lp_port_map **v, size_t *n, lp
       /* hostport:ctrrange: Podman refuses it as well. */
       return lp_error(err, 0, "invalid --publish `%s`: a container port range needs a host range as long", spec);
     }
-  if (!have_host && random_host_ports(m.proto, ccount, &hfirst) < 0)
+  if (!have_host && random_host_ports(m.proto, ccount, *v, *n, &hfirst) < 0)
     return lp_error(err, errno, "--publish `%s`: find a free host port", spec);
   m.host_port = hfirst;
   m.ctr_port = cfirst;
@@ -313,7 +327,60 @@ static char **list(const struct lp_args *args, const char *flag)
   return v;
 }
 
-int lp_net_config_from_args(const struct lp_args *args, struct lp_ctr_config *c, lp_error_t *err)
+/* Add "port/proto" to *v unless it is there. */
+static void add_exposed(char ***v, unsigned port, const char *proto)
+{
+  cleanup_free char *e = xasprintf("%u/%s", port, proto);
+  for (size_t i = 0; *v && (*v)[i]; i++)
+    if (strcmp((*v)[i], e) == 0)
+      return;
+  push(v, e);
+}
+
+/* "80", "80/tcp", "53/udp", "7000-7001/tcp" (--expose and the image's
+ * ExposedPorts keys): each port into *v. */
+static int parse_exposed(const char *spec, char ***v)
+{
+  const char *slash = strchr(spec, '/');
+  cleanup_free char *num = slash ? xstrndup(spec, (size_t)(slash - spec)) : xstrdup(spec);
+  const char *pr = slash ? slash + 1 : "tcp";
+  uint16_t first, count;
+  if (parse_port(num, strlen(num), &first, &count) < 0 || (strcmp(pr, "tcp") != 0 && strcmp(pr, "udp") != 0))
+    return -1;
+  for (unsigned p = first; p < (unsigned)first + count; p++)
+    add_exposed(v, p, pr);
+  return 0;
+}
+
+/* -P: a random host port (every address) for each exposed port that no
+ * -p maps, as Podman does. */
+static int publish_all(struct lp_net_config *n, lp_error_t *err)
+{
+  for (size_t i = 0; n->expose && n->expose[i]; i++)
+    {
+      unsigned port;
+      char proto[8];
+      if (sscanf(n->expose[i], "%u/%7s", &port, proto) != 2)
+        continue;
+      bool mapped = false;
+      for (size_t k = 0; k < n->nports && !mapped; k++)
+        mapped = strcmp(n->ports[k].proto, proto) == 0 && port >= n->ports[k].ctr_port
+                 && port < (unsigned)n->ports[k].ctr_port + n->ports[k].range;
+      if (mapped)
+        continue;
+      struct lp_port_map m = { .range = 1, .ctr_port = (uint16_t)port, .host_ip = NULL };
+      snprintf(m.proto, sizeof m.proto, "%s", strcmp(proto, "udp") == 0 ? "udp" : "tcp");
+      if (random_host_ports(m.proto, 1, n->ports, n->nports, &m.host_port) < 0)
+        return lp_error(err, errno, "--publish-all: find a free host port for %s", n->expose[i]);
+      m.host_ip = xstrdup("");
+      n->ports = xreallocarray(n->ports, n->nports + 1, sizeof *n->ports);
+      n->ports[n->nports++] = m;
+    }
+  return 0;
+}
+
+int lp_net_config_from_args(const struct lp_args *args, const cJSON *image_config, struct lp_ctr_config *c,
+                            lp_error_t *err)
 {
   struct lp_net_config *n = xzalloc(sizeof *n);
   const char *notice = NULL;
@@ -340,19 +407,21 @@ int lp_net_config_from_args(const struct lp_args *args, struct lp_ctr_config *c,
   n->expose = empty();
   cleanup_free const char **ex = lp_args_list(args, "expose", &cnt);
   for (size_t i = 0; i < cnt; i++)
-    {
-      const char *slash = strchr(ex[i], '/');
-      cleanup_free char *num = slash ? xstrndup(ex[i], (size_t)(slash - ex[i])) : xstrdup(ex[i]);
-      const char *pr = slash ? slash + 1 : "tcp";
-      uint16_t first, count;
-      if (parse_port(num, strlen(num), &first, &count) < 0 || (strcmp(pr, "tcp") != 0 && strcmp(pr, "udp") != 0))
-        return lp_error(err, 0, "invalid --expose `%s`", ex[i]);
-      for (unsigned p = first; p < (unsigned)first + count; p++)
-        {
-          cleanup_free char *e = xasprintf("%u/%s", p, pr);
-          push(&n->expose, e);
-        }
-    }
+    if (parse_exposed(ex[i], &n->expose) < 0)
+      return lp_error(err, 0, "invalid --expose `%s`", ex[i]);
+  /* The image's ExposedPorts are exposed too; one the image got wrong is
+   * not the user's fault: left out. */
+  const cJSON *ie, *iexp = cJSON_GetObjectItemCaseSensitive(image_config, "ExposedPorts");
+  if (!cJSON_IsObject(iexp))
+    iexp = NULL;
+  cJSON_ArrayForEach(ie, iexp)
+  {
+    if (ie->string && parse_exposed(ie->string, &n->expose) < 0)
+      lp_debug("the image exposes `%s`, which is not a port: left out", ie->string);
+  }
+  /* Podman ignores -P without a network to publish on. */
+  if (lp_args_bool(args, "publish-all") && lp_net_mode_is_helper(c->ns_network) && publish_all(n, err) < 0)
+    return -1;
   n->dns = list(args, "dns");
   for (char **d = n->dns; *d; d++)
     {

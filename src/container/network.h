@@ -20,8 +20,8 @@
  *
  * -p/--publish is `[[hostip:][hostport]:]containerport[/tcp|udp]`, where
  * ports may be ranges (`8080-8082:80-82`; equal lengths) and an IPv6
- * hostip is in brackets. A missing hostport means the same as the
- * container's (Podman picks a random one; we do not). `--add-host
+ * hostip is in brackets. A missing hostport means a random free one,
+ * picked at create time (as Podman does). `--add-host
  * name:host-gateway` means the host as the helper maps it.
  */
 #ifndef LILIPOD_CONTAINER_NETWORK_H
@@ -70,10 +70,14 @@ int lp_net_parse_publish(const char *spec, struct lp_port_map **v, size_t *n, lp
  * found, or NULL), *opts the options after ':'. */
 int lp_net_parse_mode(const char *v, char **mode, char ***opts, const char **notice, lp_error_t *err);
 
-/* create/run: --network, -p, --expose, --dns*, --add-host into c->ns_network
- * and c->net. Ports with --network host or none are refused, as Podman
- * refuses them. */
-int lp_net_config_from_args(const struct lp_args *args, struct lp_ctr_config *c, lp_error_t *err);
+/* create/run: --network, -p, -P, --expose, --dns*, --add-host into
+ * c->ns_network and c->net. image_config (the image config's "config"
+ * object, or NULL) adds its ExposedPorts to the exposed ones. -P publishes
+ * every exposed port that no -p maps on a random host port (all
+ * addresses). Ports with --network host or none are refused, as Podman
+ * refuses them; -P is ignored there, as Podman ignores it. */
+int lp_net_config_from_args(const struct lp_args *args, const cJSON *image_config, struct lp_ctr_config *c,
+                            lp_error_t *err);
 /* Add "Network" to the stored object; read it back (never NULL). */
 void lp_net_config_to_json(const struct lp_net_config *n, cJSON *ctr);
 struct lp_net_config *lp_net_config_from_json(const cJSON *ctr);
@@ -82,8 +86,9 @@ void lp_net_config_free(struct lp_net_config *n);
 /* ps's PORTS: "0.0.0.0:8080->80/tcp, 0.0.0.0:9000-9001->90-91/udp". */
 char *lp_net_ports_string(const struct lp_net_config *n);
 /* inspect's {"80/tcp": [{"HostIp": "", "HostPort": "8080"}], ...}, one key
- * per container port (ranges expanded); add_exposed adds --expose'd ports
- * with null, as NetworkSettings.Ports does. */
+ * per container port (ranges expanded); add_exposed adds the exposed ports
+ * that are not published, with null, as Podman 4.3's NetworkSettings.Ports
+ * and HostConfig.PortBindings do. */
 cJSON *lp_net_ports_json(const struct lp_net_config *n, bool add_exposed);
 /* `port`: "80/tcp -> 0.0.0.0:8080" lines; with want ("80", "80/udp") only
  * the "0.0.0.0:8080" of that port. Returns how many lines were added. */

@@ -156,39 +156,23 @@ static void paths_free(struct sup_paths *p)
   free(p->genfiles);
 }
 
-/* H's prestart hook: hand S the init's network (and user) namespace, wait
+/* H's prestart hook: hand S the init's network (and user) namespace (the
+ * init sent them to the launcher: H cannot open /proc/PID/ns of a process
+ * that is not dumpable, and neither H nor the init is ever made dumpable,
+ * so that nothing of the same ids can ptrace them or open their /proc
+ * files while they hold the powers of root in the user namespace), wait
  * until S's network helper has connected it. */
-static int net_prestart(void *ctx, pid_t pid, lp_error_t *err)
+static int net_prestart(void *ctx, pid_t pid, const int nsfds[2], lp_error_t *err)
 {
-  int sock = *(int *)ctx, fds[2];
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-  fds[0] = open(path, O_RDONLY | O_CLOEXEC);
-  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
-  fds[1] = open(path, O_RDONLY | O_CLOEXEC);
-  if (fds[0] < 0 || fds[1] < 0)
-    {
-      lp_error(err, errno, "open the container's namespaces");
-      goto fail;
-    }
-  send_msg_fds(sock, MSG_NETNS, (int)pid, NULL, fds, 2);
+  int sock = *(int *)ctx;
+  send_msg_fds(sock, MSG_NETNS, (int)pid, NULL, nsfds, 2);
   struct msg m;
   int r = recv_msg(sock, &m, NULL);
   if (r <= 0)
-    lp_error(err, 0, "the supervisor went away while it set up the network");
-  else if (m.type != MSG_NET_READY)
-    lp_error(err, 0, "%s", m.text);
-  else
-    {
-      close(fds[0]);
-      close(fds[1]);
-      return 0;
-    }
-fail:
-  for (int i = 0; i < 2; i++)
-    if (fds[i] >= 0)
-      close(fds[i]);
-  return -1;
+    return lp_error(err, 0, "the supervisor went away while it set up the network");
+  if (m.type != MSG_NET_READY)
+    return lp_error(err, 0, "%s", m.text);
+  return 0;
 }
 
 /* S: start the network helper for the namespaces H sent. */
@@ -302,17 +286,11 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
     {
       cs.spec.prestart = net_prestart;
       cs.spec.prestart_ctx = &sock;
-      /* Becoming root of the user namespace made us undumpable, and the
-       * init, a copy of us until it execs, too: then even we could not
-       * open its /proc/PID/ns files for the helper. Only until it runs. */
-      prctl(PR_SET_DUMPABLE, 1);
     }
   cs.spec.tty_rows = ws->rows;
   cs.spec.tty_cols = ws->cols;
   struct lp_runtime_result res;
   int launched = lp_runtime_launch(&cs.spec, &res, &err);
-  if (net)
-    prctl(PR_SET_DUMPABLE, 0);
   if (launched < 0)
     {
       lp_ctr_spec_free(&cs);
@@ -743,7 +721,26 @@ static int supervise(struct lp_store *s, struct lp_container_info *c, int client
   if (r <= 0 || m.type != MSG_STARTED)
     {
       int code = r > 0 && m.type == MSG_FAILED ? m.value : 125;
-      lp_error(err, 0, "%s", r > 0 ? m.text : "the container's launcher died");
+      if (r > 0)
+        lp_error(err, 0, "%s", m.text);
+      else if (r < 0)
+        lp_error(err, errno, "the container's launcher did not answer");
+      else
+        {
+          /* EOF: it died. Say how: a signal names who to suspect. */
+          int hst = 0;
+          pid_t w;
+          while ((w = waitpid(h, &hst, 0)) < 0 && errno == EINTR)
+            ;
+          if (w == h)
+            h = -1;
+          if (w > 0 && WIFSIGNALED(hst))
+            lp_error(err, 0, "the container's launcher died (%s)", strsignal(WTERMSIG(hst)));
+          else if (w > 0 && WIFEXITED(hst))
+            lp_error(err, 0, "the container's launcher died (exit status %d)", WEXITSTATUS(hst));
+          else
+            lp_error(err, 0, "the container's launcher died");
+        }
       (*err)->exit_code = code;
       lp_error_t e2 = NULL;
       if (lp_ctr_set_state(s, c, "exited", 0, code, &e2) < 0)

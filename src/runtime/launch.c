@@ -58,6 +58,7 @@ struct child_args
   bool console;
   int ttyfd, ptysock;
   int syncfd, errfd;
+  int nssock; /* -1, or where the init sends its own namespaces (prestart) */
 };
 
 __attribute__((noreturn)) static void container_child(const struct child_args *a)
@@ -68,6 +69,14 @@ __attribute__((noreturn)) static void container_child(const struct child_args *a
   int ttyfd = a->ttyfd;
   char c;
 
+  /* The prestart hook gets the namespaces from us: our parent cannot open
+   * /proc/<us>/ns, as we are not dumpable, and must not make us so. */
+  if (a->nssock >= 0)
+    {
+      if (lp_ns_send_own(a->nssock, &err) < 0)
+        lp_process_fail(a->errfd, 125, err);
+      close(a->nssock);
+    }
   /* Wait for the id maps (and anything else the parent sets up). */
   ssize_t r;
   while ((r = read(a->syncfd, &c, 1)) < 0 && errno == EINTR)
@@ -142,7 +151,7 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
   enum lp_userns_mode mode = lp_runtime_userns_mode(spec);
   bool new_userns = mode == LP_USERNS_KEEP_ID || mode == LP_USERNS_PRIVATE;
   struct lp_idmaps maps = { 0 };
-  int syncp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ptys[2] = { -1, -1 };
+  int syncp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ptys[2] = { -1, -1 }, nsp[2] = { -1, -1 };
   int ttyfd = -1;
   int ret = -1;
 
@@ -181,6 +190,11 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
       lp_error(err, errno, "pipe");
       goto out;
     }
+  if (spec->prestart && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nsp) < 0)
+    {
+      lp_error(err, errno, "socketpair");
+      goto out;
+    }
 
   struct child_args a = {
     .spec = spec,
@@ -192,6 +206,7 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
     .ptysock = ptys[1],
     .syncfd = syncp[0],
     .errfd = errp[1],
+    .nssock = nsp[1],
   };
   pid_t pid = lp_ns_clone(lp_ns_clone_flags(spec, new_userns), &result->pidfd, err);
   if (pid < 0)
@@ -204,19 +219,40 @@ int lp_runtime_launch(const struct lp_runtime_spec *spec, struct lp_runtime_resu
         close(result->pty_master);
       if (ptys[0] >= 0)
         close(ptys[0]);
+      if (nsp[0] >= 0)
+        close(nsp[0]);
       container_child(&a);
     }
   close(syncp[0]);
   syncp[0] = -1;
   close(errp[1]);
   errp[1] = -1;
+  if (nsp[1] >= 0)
+    {
+      close(nsp[1]);
+      nsp[1] = -1;
+    }
   if (new_userns && lp_idmap_write(pid, &maps, err) < 0)
     {
       lp_error_wrap(err, "map ids for the container");
       goto fail_child;
     }
-  if (spec->prestart && spec->prestart(spec->prestart_ctx, pid, err) < 0)
-    goto fail_child;
+  if (spec->prestart)
+    {
+      int nsfds[2];
+      if (lp_ns_receive_own(nsp[0], nsfds, err) < 0)
+        {
+          /* It died before: its own message says why. */
+          if (!*err && lp_process_read_fail(errp[0], err) == 0)
+            lp_error(err, 0, "the container's init exited before it started");
+          goto fail_child;
+        }
+      int pr = spec->prestart(spec->prestart_ctx, pid, nsfds, err);
+      close(nsfds[0]);
+      close(nsfds[1]);
+      if (pr < 0)
+        goto fail_child;
+    }
   if (write(syncp[1], "x", 1) != 1)
     {
       lp_error(err, errno, "start the container");
@@ -270,6 +306,8 @@ out:
         close(syncp[i]);
       if (errp[i] >= 0)
         close(errp[i]);
+      if (nsp[i] >= 0)
+        close(nsp[i]);
     }
   lp_idmaps_free(&maps);
   return ret;

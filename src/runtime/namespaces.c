@@ -190,3 +190,74 @@ int lp_ns_join_user_mnt(pid_t pid, bool *userns_joined, lp_error_t *err)
     }
   return 0;
 }
+
+int lp_ns_send_own(int sock, lp_error_t *err)
+{
+  static const char *const names[2] = { "/proc/self/ns/net", "/proc/self/ns/user" };
+  int fds[2];
+  for (int i = 0; i < 2; i++)
+    if ((fds[i] = open(names[i], O_RDONLY | O_CLOEXEC)) < 0)
+      {
+        int e = errno;
+        if (i)
+          close(fds[0]);
+        return lp_error(err, e, "open `%s`", names[i]);
+      }
+  char byte = 'n';
+  struct iovec iov = { &byte, 1 };
+  union
+  {
+    char buf[CMSG_SPACE(sizeof fds)];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof fds);
+  memcpy(CMSG_DATA(cm), fds, sizeof fds);
+  ssize_t r;
+  while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+    ;
+  int e = errno;
+  close(fds[0]);
+  close(fds[1]);
+  return r < 0 ? lp_error(err, e, "send the container's namespaces to its launcher") : 0;
+}
+
+int lp_ns_receive_own(int sock, int fds[2], lp_error_t *err)
+{
+  char byte = 0;
+  struct iovec iov = { &byte, 1 };
+  union
+  {
+    char buf[CMSG_SPACE(2 * sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  ssize_t r;
+  fds[0] = fds[1] = -1;
+  while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return lp_error(err, errno, "receive the container's namespaces");
+  if (r == 0)
+    return -1;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+    {
+      size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      int got[2] = { -1, -1 };
+      memcpy(got, CMSG_DATA(cm), (n < 2 ? n : 2) * sizeof(int));
+      if (n == 2)
+        {
+          fds[0] = got[0];
+          fds[1] = got[1];
+          return 0;
+        }
+      for (size_t i = 0; i < n && i < 2; i++)
+        close(got[i]);
+    }
+  return lp_error(err, 0, "the container's init sent no namespaces");
+}

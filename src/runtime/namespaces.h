@@ -32,5 +32,14 @@ int lp_ns_join(pid_t pid, bool *pidns_joined, lp_error_t *err);
  * moves the caller's root and cwd to that namespace's root. Single-threaded
  * callers only (the kernel refuses setns(CLONE_NEWUSER) otherwise). */
 int lp_ns_join_user_mnt(pid_t pid, bool *userns_joined, lp_error_t *err);
+/* The container's init hands its launcher fds of its own network and user
+ * namespaces over a unix socket (SCM_RIGHTS): a process may always open its
+ * own /proc/self/ns files, whereas its parent may not when the init is not
+ * dumpable (which it must not be: see launch.c). lp_ns_send_own() runs in
+ * the init; lp_ns_receive_own() fills fds[0] (net) and fds[1] (user), both
+ * close-on-exec, and returns 0, or -1 when the init sent nothing (it died:
+ * its error pipe says why; err then may stay empty) or on error. */
+int lp_ns_send_own(int sock, lp_error_t *err);
+int lp_ns_receive_own(int sock, int fds[2], lp_error_t *err);
 
 #endif

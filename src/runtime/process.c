@@ -305,13 +305,15 @@ int lp_process_setup(const struct lp_runtime_spec *spec, const struct lp_user *u
     return lp_error(err, errno, "set gid %u", (unsigned)user->gid);
   if (setresuid(user->uid, user->uid, user->uid) < 0)
     return lp_error(err, errno, "set uid %u", (unsigned)user->uid);
-  /* Changing ids made us non-dumpable, which hides /proc/PID of a process
-   * that never execs (the --init reaper) even from the container's root. */
-  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-    return lp_error(err, errno, "set dumpable");
   /* Leaving uid 0 cleared the permitted set; root keeps exactly `caps`. */
   if (user->uid == 0 && set_caps(caps, err) < 0)
     return -1;
+  /* Changing ids made us non-dumpable, which hides /proc/PID of a process
+   * that never execs (the --init reaper) even from the container's root.
+   * Only now, with no more than the container's capabilities: dumpable,
+   * a process is open to ptrace by anything with its ids. */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return lp_error(err, errno, "set dumpable");
 
   const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
   if (chdir(cwd) < 0)

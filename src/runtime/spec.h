@@ -102,9 +102,13 @@ struct lp_netfiles
 
 /* Called by lp_runtime_launch() in the caller, once the container's init
  * exists in its namespaces (ids mapped) and before it goes on: `pid` is its
- * host pid. The place to connect its network namespace to the outside, so
- * the network is up before the command runs. -1 fails the launch. */
-typedef int (*lp_prestart_fn)(void *ctx, pid_t pid, lp_error_t *err);
+ * host pid, nsfds[0] and nsfds[1] fds of its network and user namespaces,
+ * which the init opened itself and sent (neither the caller nor the init
+ * is ever made dumpable to let the caller open /proc/PID/ns; the launcher
+ * closes them after the call). The place to connect its network namespace
+ * to the outside, so the network is up before the command runs. -1 fails
+ * the launch. */
+typedef int (*lp_prestart_fn)(void *ctx, pid_t pid, const int nsfds[2], lp_error_t *err);
 
 /* Called in the container's new mount namespace, as container root, before
  * any mount into the rootfs: the place to bring the rootfs into being (or

@@ -131,6 +131,9 @@ for_helper_publish() {
   run -0 lilipod port "pub-$1" 8080
   [[ "$output" =~ ^127\.0\.0\.1:([0-9]+)$ ]]
   port=${BASH_REMATCH[1]}
+  # As Podman's, run -d returns once the port is forwarded: the host side
+  # takes a connection at once (httpd itself may still be starting).
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") || { echo "127.0.0.1:$port is not bound after run -d" >&2; false; }
   wait_http "$port" "pub-$1"
   run -0 curl -fsS -m 5 "http://127.0.0.1:$port/index.html"
   [ "$output" = "served by ${id:0:12}" ]
@@ -283,4 +286,138 @@ for_helper_lifetime() {
   [ "$output" = none ]
   run -125 --separate-stderr env PATH="$BATS_TEST_TMPDIR/emptybin" "$LILIPOD" create -p 8080:80 busybox true
   [[ "$stderr" == *"cannot publish ports"* ]]
+}
+
+# push_exposed REPO EXPOSED_JSON: busybox with its config's ExposedPorts set
+# to EXPOSED_JSON, pushed as REPO:latest to the plain registry over the
+# registry API (the layer is mounted from busybox; same bytes, same digest
+# every time, so root and the user may both push it).
+push_exposed() {
+  local reg=$LILIPOD_TEST_REG_PLAIN repo=$1 ports=$2 mt=application/vnd.oci.image.manifest.v1+json
+  local man cfg cdig csize layer loc
+  man=$(curl -fsS -H "Accept: $mt" "http://$reg/v2/busybox/manifests/latest") || return 1
+  cfg=$(curl -fsS "http://$reg/v2/busybox/blobs/$(jq -r .config.digest <<<"$man")" |
+    jq -c --argjson p "$ports" '.config.ExposedPorts = $p') || return 1
+  cdig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+  csize=$(printf '%s' "$cfg" | wc -c)
+  for layer in $(jq -r '.layers[].digest' <<<"$man"); do
+    curl -fsS -o /dev/null -X POST "http://$reg/v2/$repo/blobs/uploads/?mount=$layer&from=busybox" || return 1
+  done
+  loc=$(curl -fsS -o /dev/null -D - -X POST "http://$reg/v2/$repo/blobs/uploads/" | tr -d '\r' |
+    sed -n 's/^[Ll]ocation: //p')
+  case $loc in http*) ;; *) loc="http://$reg$loc" ;; esac
+  case $loc in *\?*) loc="$loc&digest=$cdig" ;; *) loc="$loc?digest=$cdig" ;; esac
+  printf '%s' "$cfg" | curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
+    --data-binary @- "$loc" || return 1
+  jq -c --arg d "$cdig" --argjson s "$csize" '.config.digest = $d | .config.size = $s' <<<"$man" |
+    curl -fsS -o /dev/null -X PUT -H "Content-Type: $mt" --data-binary @- "http://$reg/v2/$repo/manifests/latest"
+}
+
+for_helper_netsettings() {
+  need "$1"
+  run -0 lilipod run -d --name "nset-$1" --network "$1" -p 127.0.0.1::80 --expose 9000 busybox sleep 120
+  # Podman 4.3 (slirp4netns; pasta from 4.4): its fields in its order, no
+  # address, MAC or prefix of the container, rootless and rootful alike.
+  run -0 lilipod inspect --format '{{json .NetworkSettings}}' "nset-$1"
+  [ "$(jq -c 'del(.Ports, .SandboxKey)' <<<"$output")" = \
+    '{"EndpointID":"","Gateway":"","IPAddress":"","IPPrefixLen":0,"IPv6Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0,"MacAddress":"","Bridge":"","SandboxID":"","HairpinMode":false,"LinkLocalIPv6Address":"","LinkLocalIPv6PrefixLen":0}' ]
+  [ "$(jq -r 'keys_unsorted | join(",")' <<<"$output")" = \
+    "EndpointID,Gateway,IPAddress,IPPrefixLen,IPv6Gateway,GlobalIPv6Address,GlobalIPv6PrefixLen,MacAddress,Bridge,SandboxID,HairpinMode,LinkLocalIPv6Address,LinkLocalIPv6PrefixLen,Ports,SandboxKey" ]
+  run -0 lilipod inspect --format '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.Gateway}}|{{.NetworkSettings.IPPrefixLen}}|{{.NetworkSettings.MacAddress}}' "nset-$1"
+  [ "$output" = "||0|" ]
+  # SandboxKey is the container's network namespace while it runs.
+  key=$(lilipod inspect --format '{{.NetworkSettings.SandboxKey}}' "nset-$1")
+  pid=$(lilipod inspect --format '{{.State.Pid}}' "nset-$1")
+  [ "$key" = "/proc/$pid/ns/net" ]
+  [ "$(readlink "$key")" = "$(lilipod exec "nset-$1" readlink /proc/self/ns/net)" ]
+  port=$(lilipod port "nset-$1" 80 | cut -d: -f2)
+  run -0 lilipod inspect --format '{{json .NetworkSettings.Ports}} {{json .HostConfig.PortBindings}}' "nset-$1"
+  [ "$output" = "{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$port\"}],\"9000/tcp\":null} {\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$port\"}],\"9000/tcp\":null}" ]
+  lilipod stop -t 0 "nset-$1"
+  run -0 lilipod inspect --format '{{json .NetworkSettings.SandboxKey}}' "nset-$1"
+  [ "$output" = '""' ]
+}
+
+@test "pasta: inspect NetworkSettings as Podman's: no address, SandboxKey while running, exposed ports" {
+  for_helper_netsettings pasta
+}
+
+@test "slirp4netns: inspect NetworkSettings as Podman's: no address, SandboxKey while running, exposed ports" {
+  for_helper_netsettings slirp4netns
+}
+
+@test "inspect NetworkSettings with --network host and none: no ports, no SandboxKey" {
+  for n in host none; do
+    run -0 lilipod run -d --name "nset-$n" --network "$n" --expose 9000 busybox sleep 120
+    run -0 lilipod inspect --format '{{json .NetworkSettings.Ports}} {{json .HostConfig.PortBindings}} {{json .NetworkSettings.SandboxKey}}' "nset-$n"
+    [ "$output" = '{} {} ""' ]
+  done
+}
+
+# "PORT/PROTO HOSTIP:HOSTPORT" lines of container $1, sorted.
+published() {
+  lilipod inspect --format '{{json .NetworkSettings.Ports}}' "$1" |
+    jq -r 'to_entries[] | .key + " " + (if .value == null then "-" else (.value[] | .HostIp + ":" + .HostPort) end)' |
+    sort
+}
+
+for_helper_publish_all() {
+  need "$1"
+  push_exposed busybox-exposed '{"8080/tcp":{},"5353/udp":{}}'
+  img="$LILIPOD_TEST_REG_PLAIN/busybox-exposed"
+  lilipod pull -q --tls-verify=false "$img" >/dev/null
+  # Without -P the image's ports are exposed, not published.
+  lilipod create --name "pa0-$1" --network "$1" "$img" true
+  run -0 published "pa0-$1"
+  [ "$output" = $'5353/udp -\n8080/tcp -' ]
+  # -P: the image's and --expose'd ports, each on its own random host port.
+  lilipod create --name "pa1-$1" --network "$1" -P --expose 9000 --expose 7100-7101/udp "$img" true
+  run -0 published "pa1-$1"
+  [ "${#lines[@]}" -eq 5 ]
+  [[ "${lines[0]}" =~ ^5353/udp\ :[0-9]+$ ]]
+  [[ "${lines[1]}" =~ ^7100/udp\ :[0-9]+$ ]]
+  [[ "${lines[2]}" =~ ^7101/udp\ :[0-9]+$ ]]
+  [[ "${lines[3]}" =~ ^8080/tcp\ :[0-9]+$ ]]
+  [[ "${lines[4]}" =~ ^9000/tcp\ :[0-9]+$ ]]
+  [ "$(printf '%s\n' "${lines[@]}" | cut -d: -f2 | sort -u | wc -l)" -eq 5 ]
+  run -0 lilipod inspect --format '{{json .NetworkSettings.Ports}}' "pa1-$1"
+  [ "$(lilipod inspect --format '{{json .HostConfig.PortBindings}}' "pa1-$1")" = "$output" ]
+  run -0 lilipod ps -a --format '{{.Ports}}' --filter "name=pa1-$1"
+  [[ "$output" == *"0.0.0.0:"*"->8080/tcp"* ]]
+  [[ "$output" == *"0.0.0.0:"*"->5353/udp"* ]]
+  # A port -p maps keeps its mapping.
+  lilipod create --name "pa2-$1" --network "$1" -P -p 127.0.0.1:18080:8080 "$img" true
+  run -0 published "pa2-$1"
+  [[ "$output" =~ ^5353/udp\ :[0-9]+$'\n'8080/tcp\ 127\.0\.0\.1:18080$ ]]
+  # With nothing exposed -P publishes nothing.
+  lilipod create --name "pa3-$1" --network "$1" -P busybox true
+  run -0 published "pa3-$1"
+  [ "$output" = "" ]
+  # And the published port serves.
+  run -0 lilipod run -d --name "pa4-$1" --network "$1" -P "$img" \
+    sh -c 'mkdir /w && echo "P $HOSTNAME" >/w/index.html && exec httpd -f -p 8080 -h /w'
+  id=$output
+  port=$(lilipod port "pa4-$1" 8080 | cut -d: -f2)
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") || { echo "127.0.0.1:$port is not bound after run -d" >&2; false; }
+  wait_http "$port" "pa4-$1"
+  [ "$(curl -fsS -m 5 "http://127.0.0.1:$port/")" = "P ${id:0:12}" ]
+}
+
+@test "pasta: -P publishes the image's and --expose'd ports on random host ports" {
+  for_helper_publish_all pasta
+}
+
+@test "slirp4netns: -P publishes the image's and --expose'd ports on random host ports" {
+  for_helper_publish_all slirp4netns
+}
+
+@test "-P with --network host or none publishes nothing and is no error, as Podman" {
+  push_exposed busybox-exposed '{"8080/tcp":{},"5353/udp":{}}'
+  img="$LILIPOD_TEST_REG_PLAIN/busybox-exposed"
+  lilipod pull -q --tls-verify=false "$img" >/dev/null
+  for n in host none; do
+    run -0 lilipod create --name "pan-$n" --network "$n" -P --expose 9000 "$img" true
+    run -0 lilipod inspect --format '{{json .NetworkSettings.Ports}} {{json .HostConfig.PortBindings}}' "pan-$n"
+    [ "$output" = '{} {}' ]
+  done
 }
