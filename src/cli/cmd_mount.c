@@ -115,42 +115,16 @@ static int run(struct lp_args *args)
       lp_store_close(s);
       return rc;
     }
-  if (all || latest)
+  struct lp_container_info **v = NULL;
+  size_t n = 0;
+  lp_cli_ctr_select(s, args, &v, &n, &rc);
+  for (size_t i = 0; i < n; i++)
     {
-      struct lp_container_info **v = NULL;
-      size_t n = 0;
-      if (latest)
-        {
-          v = xcalloc(1, sizeof *v);
-          if (lp_cli_ctr_latest(s, &v[0], &err) > 0)
-            n = 1;
-          else
-            rc = lp_cli_ctr_fail(&err);
-        }
-      else if (lp_container_list(s, &v, &n, &err) < 0)
-        rc = lp_cli_ctr_fail(&err);
-      for (size_t i = 0; i < n; i++)
-        {
-          int r = mount_one(s, v[i]);
-          if (r)
-            rc = r;
-        }
-      lp_container_list_free(v, n);
-    }
-  for (int i = 0; i < args->argc; i++)
-    {
-      struct lp_container_info *c = NULL;
-      int r = lp_cli_ctr_find(s, args->argv[i], &c, &err);
-      if (r <= 0)
-        {
-          rc = lp_cli_ctr_fail(&err);
-          continue;
-        }
-      r = mount_one(s, c);
+      int r = mount_one(s, v[i]);
       if (r)
         rc = r;
-      lp_container_info_free(c);
     }
+  lp_container_list_free(v, n);
   lp_store_close(s);
   return rc;
 }

@@ -52,7 +52,7 @@ static int run(struct lp_args *args)
 {
   lp_error_t err = NULL;
   struct lp_store *s = NULL;
-  bool all = lp_args_bool(args, "all"), latest = lp_args_bool(args, "latest");
+  bool all = lp_args_bool(args, "all");
   bool force = lp_args_bool(args, "force");
   int rc = LP_EXIT_OK;
 
@@ -60,42 +60,16 @@ static int run(struct lp_args *args)
     return lp_cli_ctr_fail(&err);
   if (lp_cli_store_open(&s, &err) < 0)
     return lp_cli_ctr_fail(&err);
-  if (all || latest)
+  struct lp_container_info **v = NULL;
+  size_t n = 0;
+  lp_cli_ctr_select(s, args, &v, &n, &rc);
+  for (size_t i = 0; i < n; i++)
     {
-      struct lp_container_info **v = NULL;
-      size_t n = 0;
-      if (latest)
-        {
-          v = xcalloc(1, sizeof *v);
-          if (lp_cli_ctr_latest(s, &v[0], &err) > 0)
-            n = 1;
-          else
-            rc = lp_cli_ctr_fail(&err);
-        }
-      else if (lp_container_list(s, &v, &n, &err) < 0)
-        rc = lp_cli_ctr_fail(&err);
-      for (size_t i = 0; i < n; i++)
-        {
-          int r = unmount_one(s, v[i], all, force);
-          if (r)
-            rc = r;
-        }
-      lp_container_list_free(v, n);
-    }
-  for (int i = 0; i < args->argc; i++)
-    {
-      struct lp_container_info *c = NULL;
-      int r = lp_cli_ctr_find(s, args->argv[i], &c, &err);
-      if (r <= 0)
-        {
-          rc = lp_cli_ctr_fail(&err);
-          continue;
-        }
-      r = unmount_one(s, c, false, force);
+      int r = unmount_one(s, v[i], all, force);
       if (r)
         rc = r;
-      lp_container_info_free(c);
     }
+  lp_container_list_free(v, n);
   lp_store_close(s);
   return rc;
 }

@@ -54,6 +54,41 @@ int lp_cli_ctr_latest(struct lp_store *s, struct lp_container_info **out, lp_err
   return *out ? 1 : 0;
 }
 
+void lp_cli_ctr_select(struct lp_store *s, struct lp_args *args, struct lp_container_info ***out, size_t *n,
+                       int *rc)
+{
+  lp_error_t err = NULL;
+  *out = NULL;
+  *n = 0;
+  if (lp_args_bool(args, "latest"))
+    {
+      struct lp_container_info *c = NULL;
+      if (lp_cli_ctr_latest(s, &c, &err) <= 0)
+        {
+          *rc = lp_cli_ctr_fail(&err);
+          return;
+        }
+      *out = xcalloc(1, sizeof **out);
+      (*out)[(*n)++] = c;
+      return;
+    }
+  if (lp_args_bool(args, "all"))
+    {
+      if (lp_container_list(s, out, n, &err) < 0)
+        *rc = lp_cli_ctr_fail(&err);
+      return;
+    }
+  *out = xcalloc((size_t)args->argc + 1, sizeof **out);
+  for (int i = 0; i < args->argc; i++)
+    {
+      struct lp_container_info *c = NULL;
+      if (lp_cli_ctr_find(s, args->argv[i], &c, &err) <= 0)
+        *rc = lp_cli_ctr_fail(&err);
+      else
+        (*out)[(*n)++] = c;
+    }
+}
+
 int lp_cli_ctr_check_all_latest(struct lp_args *args, bool need_one, lp_error_t *err)
 {
   bool all = lp_args_bool(args, "all"), latest = lp_args_bool(args, "latest");

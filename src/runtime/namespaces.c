@@ -119,75 +119,65 @@ static bool same_ns(const char *name, pid_t pid, int *fd, lp_error_t *err)
   return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
+/* Enter process pid's namespace `name` unless it is already ours; *joined
+ * says whether setns happened. */
+static int join_one(pid_t pid, const char *name, int type, bool *joined, lp_error_t *err)
+{
+  int fd = -1;
+  lp_error_t e = NULL;
+  bool same = same_ns(name, pid, &fd, &e);
+  *joined = false;
+  if (e)
+    {
+      if (fd >= 0)
+        close(fd);
+      *err = e;
+      return -1;
+    }
+  if (!same && setns(fd, type) < 0)
+    {
+      int en = errno;
+      close(fd);
+      return lp_error(err, en, "join the %s namespace of process %d", name, (int)pid);
+    }
+  if (fd >= 0)
+    close(fd);
+  *joined = !same;
+  return 0;
+}
+
+struct ns_kind
+{
+  const char *name;
+  int type;
+};
+
 int lp_ns_join(pid_t pid, bool *pidns_joined, lp_error_t *err)
 {
-  static const struct
-  {
-    const char *name;
-    int type;
-  } order[] = {
-    /* user first: it gives the capabilities over the others; mnt last, as
-     * it changes root and cwd. */
+  /* user first: it gives the capabilities over the others; mnt last, as
+   * it changes root and cwd. */
+  static const struct ns_kind order[] = {
     { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
     { "pid", CLONE_NEWPID },   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
   };
   *pidns_joined = false;
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
     {
-      int fd = -1;
-      lp_error_t e = NULL;
-      bool same = same_ns(order[i].name, pid, &fd, &e);
-      if (e)
-        {
-          if (fd >= 0)
-            close(fd);
-          *err = e;
-          return lp_error_wrap(err, "join container process %d", (int)pid);
-        }
-      if (!same && setns(fd, order[i].type) < 0)
-        {
-          int en = errno;
-          close(fd);
-          return lp_error(err, en, "join the %s namespace of process %d", order[i].name, (int)pid);
-        }
-      if (!same && order[i].type == CLONE_NEWPID)
+      bool joined;
+      if (join_one(pid, order[i].name, order[i].type, &joined, err) < 0)
+        return lp_error_wrap(err, "join container process %d", (int)pid);
+      if (joined && order[i].type == CLONE_NEWPID)
         *pidns_joined = true;
-      if (fd >= 0)
-        close(fd);
     }
   return 0;
 }
 
 int lp_ns_join_user_mnt(pid_t pid, bool *userns_joined, lp_error_t *err)
 {
-  static const struct
-  {
-    const char *name;
-    int type;
-  } order[] = { { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS } };
-  *userns_joined = false;
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    {
-      int fd = -1;
-      lp_error_t e = NULL;
-      bool same = same_ns(order[i].name, pid, &fd, &e);
-      if (e)
-        {
-          if (fd >= 0)
-            close(fd);
-          *err = e;
-          return lp_error_wrap(err, "join the namespaces of process %d", (int)pid);
-        }
-      if (!same && setns(fd, order[i].type) < 0)
-        {
-          int en = errno;
-          close(fd);
-          return lp_error(err, en, "join the %s namespace of process %d", order[i].name, (int)pid);
-        }
-      if (!same && order[i].type == CLONE_NEWUSER)
-        *userns_joined = true;
-      close(fd);
-    }
+  bool mnt_joined;
+  if (join_one(pid, "user", CLONE_NEWUSER, userns_joined, err) < 0
+      || join_one(pid, "mnt", CLONE_NEWNS, &mnt_joined, err) < 0)
+    return lp_error_wrap(err, "join the namespaces of process %d", (int)pid);
   return 0;
 }
 
