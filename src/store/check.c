@@ -2,7 +2,10 @@
  * check: verify the store against itself (store.h states the contract).
  *
  * One pass reads everything under the exclusive store lock (so no ingest is
- * half-way through and every tmp/ file really is a leftover): objects named
+ * half-way through and every tmp/ file really is a leftover). It starts by
+ * finishing what killed ingests left (lp_store_recover: their temp files and
+ * the objects they had moved but not committed), as SQLite rolls back a hot
+ * journal, so a killed pull is not a problem to report. Then objects named
  * by rows are rehashed, rows are followed to what they name, the directories
  * are walked for what no row names, and each image's tree is compared with a
  * fresh flattening of its layers inside a transaction that is rolled back.
@@ -15,6 +18,7 @@
 
 #include "registry/digest.h"
 #include "util/fsutil.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -490,6 +494,11 @@ static int check_pass(struct lp_store *s, struct lp_check_result *r, lp_error_t 
   lp_pathmap_init(&refs);
   int ret = -1;
   const char *what = "check";
+  uint64_t recovered = 0;
+  if (lp_store_recover(s, &recovered, err) < 0)
+    goto out;
+  if (recovered)
+    lp_info("removed %llu files left by interrupted pulls", (unsigned long long) recovered);
   if (lp_db_scalar(s, what, "SELECT count(*) FROM images", &r->images, err) < 0
       || lp_db_scalar(s, what, "SELECT count(*) FROM layers", &r->layers, err) < 0
       || lp_db_scalar(s, what, "SELECT count(*) FROM containers", &r->containers, err) < 0

@@ -1,6 +1,8 @@
 /*
  * gc and df: garbage is what no row references, found by walking the
  * directories and asking the database, never by guessing from names or ages.
+ * Recovery (lp_store_recover) goes by the names ingests give their own temp
+ * files only to pick what to look at; it too removes only what no row uses.
  * gc holds the store lock exclusively, so no ingest or container creation is
  * half-way through while it looks.
  */
@@ -140,6 +142,80 @@ static int gc_dir_entries(struct lp_store *s, const char *dir, struct lp_pathmap
         (*count)++;
     }
   closedir(d);
+  return ret;
+}
+
+/* One tmp/pending-* list: remove the objects it names that no row references. */
+static int recover_pending(struct lp_store *s, const char *name, uint64_t *removed, lp_error_t *err)
+{
+  struct strbuf sb = STRBUF_INIT;
+  if (lp_read_file_at(s->tmp_fd, name, &sb, err) < 0)
+    return -1;
+  int ret = 0;
+  /* A list cut short by the kill moved nothing yet (the renames come after
+   * it): what is not a whole line of 64 hex digits is skipped. */
+  for (char *line = sb.buf, *nl; ret == 0 && (nl = strchr(line, '\n')); line = nl + 1)
+    {
+      *nl = '\0';
+      if (!hexstr(line, 64))
+        continue;
+      int used = lp_db_exists(s, "SELECT 1 FROM layer_entries WHERE digest = ?", line, "look up object", err);
+      if (used < 0)
+        ret = -1;
+      else if (!used)
+        {
+          char rel[68];
+          snprintf(rel, sizeof rel, "%.2s/%s", line, line + 2);
+          if (unlinkat(s->objects_fd, rel, 0) == 0)
+            (*removed)++;
+          else if (errno != ENOENT)
+            ret = lp_error(err, errno, "remove `%s/objects/%s`", s->home, rel);
+        }
+    }
+  strbuf_release(&sb);
+  return ret;
+}
+
+int lp_store_recover(struct lp_store *s, uint64_t *removed, lp_error_t *err)
+{
+  *removed = 0;
+  int fd = openat(s->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return lp_error(err, errno, "open `%s/tmp`", s->home);
+  DIR *d = fdopendir(fd);
+  if (!d)
+    {
+      close(fd);
+      return lp_error(err, errno, "open `%s/tmp`", s->home);
+    }
+  char **names = NULL;
+  size_t n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (de->d_type == DT_REG || de->d_type == DT_UNKNOWN)
+      if (!strncmp(de->d_name, "obj-", 4) || !strncmp(de->d_name, "pending-", 8))
+        {
+          names = xreallocarray(names, n + 1, sizeof *names);
+          names[n++] = xstrdup(de->d_name);
+        }
+  closedir(d);
+  int ret = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (ret == 0 && names[i][0] == 'p')
+        ret = recover_pending(s, names[i], removed, err);
+      if (ret == 0)
+        {
+          if (unlinkat(s->tmp_fd, names[i], 0) == 0)
+            (*removed)++;
+          else if (errno != ENOENT && errno != EISDIR) /* not ours: check reports it */
+            ret = lp_error(err, errno, "remove `%s/tmp/%s`", s->home, names[i]);
+        }
+      free(names[i]);
+    }
+  free(names);
+  if (ret < 0)
+    lp_error_wrap(err, "recover from interrupted pulls in `%s`", s->home);
   return ret;
 }
 

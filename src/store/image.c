@@ -2,6 +2,7 @@
 #include "store/store_int.h"
 
 #include "util/fault.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -132,6 +133,7 @@ int lp_image_commit(struct lp_store *s, const struct lp_image_new *img, lp_error
 {
   if (!valid_id(img->id))
     return lp_error(err, EINVAL, "invalid image id `%s` (want sha256:<64 hex>)", img->id ? img->id : "");
+  lp_debug("image %s: building its tree from %zu layers", img->id, img->nlayers);
   if (lp_db_begin(s, err) < 0)
     return lp_error_wrap(err, "store image %s", img->id);
   if (commit_locked(s, img, err) < 0)

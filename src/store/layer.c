@@ -6,7 +6,9 @@
  * verifies the tar's sha256 against the diff_id, renames the temp files into
  * objects/ (dedup: an object already present wins and the copy is dropped),
  * then inserts every row in one transaction. A killed ingest leaves temp
- * files and perhaps unreferenced objects, both found by reference by gc.
+ * files (tmp/obj-*) and perhaps unreferenced objects, both found by
+ * reference by gc; the objects it was moving are listed in tmp/pending-*
+ * first, so that lp_store_recover() (check) can tell them from damage.
  * The writer holds the store lock shared from begin to commit/abort so gc
  * never removes what it is about to reference.
  */
@@ -17,6 +19,7 @@
 
 #include "util/fault.h"
 #include "util/fsutil.h"
+#include "util/log.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 
@@ -450,10 +453,37 @@ static int insert_rows(struct lp_layer_writer *w, lp_error_t *err)
   return 0;
 }
 
+/* tmp/pending-*: the hex of each object this commit moves into objects/,
+ * one per line (see lp_store_recover). */
+static int write_pending(struct lp_layer_writer *w, char **name, lp_error_t *err)
+{
+  struct strbuf sb = STRBUF_INIT;
+  for (size_t i = 0; i < w->objs.nbuckets; i++)
+    for (struct lp_pathmap_ent *e = w->objs.buckets[i]; e; e = e->next)
+      {
+        const struct tmpobj *o = e->val;
+        strbuf_add(&sb, o->hex, 64);
+        strbuf_addch(&sb, '\n');
+      }
+  int fd = lp_store_tmp_file(w->s, "pending", name, err);
+  int ret = 0;
+  if (fd < 0)
+    ret = -1;
+  else
+    {
+      if (lp_write_all(fd, sb.buf, sb.len) < 0)
+        ret = lp_error(err, errno, "write `%s/tmp/%s`", w->s->home, *name);
+      close(fd);
+    }
+  strbuf_release(&sb);
+  return ret;
+}
+
 int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
 {
   struct lp_store *s = w->s;
   int ret = -1;
+  char *pending = NULL;
 
   if (lp_tar_finish(w->tar, err) < 0)
     goto out;
@@ -481,10 +511,16 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
       ret = 0; /* stored meanwhile by someone else */
       goto out;
     }
+  lp_debug("layer %s: verified, moving %zu objects into the store", w->diff_id, w->objs.n);
   lp_fault("store.layer.before-objects");
   /* Objects first (content durable, renamed, renames durable), rows after:
    * a row never names an object that a crash could lose. One syncfs on each
-   * side of the renames costs far less than an fsync per file and dir. */
+   * side of the renames costs far less than an fsync per file and dir.
+   * The list of objects about to move is written first (made durable by the
+   * same syncfs): a kill between the renames and the commit leaves objects
+   * no row names, and the list lets recovery tell them from damage. */
+  if (w->objs.n > 0 && write_pending(w, &pending, err) < 0)
+    goto out;
   if (w->objs.n > 0 && lp_object_sync(s, err) < 0)
     goto out;
   for (size_t i = 0; i < w->objs.nbuckets; i++)
@@ -519,6 +555,11 @@ int lp_layer_commit(struct lp_layer_writer *w, lp_error_t *err)
     goto out;
   ret = 0;
 out:
+  /* Kept on failure: objects may have moved that no row names, and only
+   * recovery (under the exclusive lock) may remove them. */
+  if (pending && ret == 0)
+    unlinkat(s->tmp_fd, pending, 0);
+  free(pending);
   if (ret < 0)
     lp_error_wrap(err, "store layer %s", w->diff_id);
   free_writer(w);

@@ -36,13 +36,18 @@ static int valid_hex(const char *h)
 
 int lp_object_tmp(struct lp_store *s, char **name, lp_error_t *err)
 {
+  return lp_store_tmp_file(s, "obj", name, err);
+}
+
+int lp_store_tmp_file(struct lp_store *s, const char *prefix, char **name, lp_error_t *err)
+{
   for (int attempt = 0; attempt < 16; attempt++)
     {
       unsigned char rnd[8];
       if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
         return lp_error(err, errno, "getrandom");
-      char *n = xasprintf("obj-%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int) getpid(), rnd[0], rnd[1], rnd[2],
-                          rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+      char *n = xasprintf("%s-%d-%02x%02x%02x%02x%02x%02x%02x%02x", prefix, (int) getpid(), rnd[0], rnd[1],
+                          rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
       int fd = openat(s->tmp_fd, n, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
       if (fd >= 0)
         {

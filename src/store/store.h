@@ -222,7 +222,10 @@ struct lp_check_result
 };
 
 #define LP_CHECK_REPAIR 1
-/* Verify the store: every object a row names exists and hashes to its name,
+/* Verify the store. First finish what killed ingests left (lp_store_recover:
+ * their temp files and the objects they moved but never committed rows
+ * for), which is not damage and is not reported. Then: every object a row
+ * names exists and hashes to its name,
  * no row points at nothing, nothing in objects/, tmp/ or containers/ is
  * unreferenced, and each image's tree equals a fresh flattening of its
  * layers. Holds the store lock exclusively while it looks (waits for ingests

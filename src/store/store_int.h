@@ -53,7 +53,12 @@ int lp_db_step_done(struct lp_store *s, sqlite3_stmt *st, lp_error_t *err, const
 int lp_store_lock(struct lp_store *s, int exclusive, lp_error_t *err);
 
 /* objects.c */
-/* A temp file in tmp/ for new content; returns fd and its name (new string). */
+/* A new file tmp/PREFIX-PID-RANDOM, O_WRONLY; returns fd and its name (new
+ * string). Ingests use two prefixes, which lp_store_recover() knows:
+ * "obj" for content being received and "pending" for the list of objects a
+ * layer commit is moving into objects/. */
+int lp_store_tmp_file(struct lp_store *s, const char *prefix, char **name, lp_error_t *err);
+/* lp_store_tmp_file(s, "obj", ...): a temp file for new content. */
 int lp_object_tmp(struct lp_store *s, char **name, lp_error_t *err);
 /* Move tmp/<tmpname> to objects/<hex[0:2]>/<hex[2:]> unless present (then
  * remove it). Durability is the caller's: lp_object_sync() before (the
@@ -63,6 +68,14 @@ int lp_object_commit_tmp(struct lp_store *s, const char *tmpname, const char *he
  * filesystem, instead of an fsync per file and directory. */
 int lp_object_sync(struct lp_store *s, lp_error_t *err);
 void lp_sha256_hex(const unsigned char digest[32], char out[65]);
+
+/* gc.c: finish what interrupted (killed) ingests left, as SQLite rolls back
+ * a hot journal: remove their temp files (tmp/obj-*) and, for each list of
+ * objects a layer commit was moving into place (tmp/pending-*), the listed
+ * objects that no row references, then the list. Anything else in tmp/ is
+ * left alone (check reports it). The caller holds the store lock
+ * exclusively, so no ingest is in flight. *removed counts files removed. */
+int lp_store_recover(struct lp_store *s, uint64_t *removed, lp_error_t *err);
 
 /* flatten.c: build the flattened tree of layers (layer row ids, bottom to
  * top) inside the caller's transaction; returns the root node id. */
