@@ -142,7 +142,10 @@ const struct lp_command lp_cmd_pull = {
   .description = "Pulls an image from a registry and stores it locally. An image can be pulled by tag or digest.\n"
                  "Unqualified names are tried against the unqualified-search-registries of registries.conf(5)\n"
                  "(docker.io when none is configured). Layers download 3 at a time; set\n"
-                 "LILIPOD_MAX_PARALLEL_DOWNLOADS to change that.",
+                 "LILIPOD_MAX_PARALLEL_DOWNLOADS to change that.\n"
+                 "A request that receives nothing for LILIPOD_PULL_STALL_TIMEOUT seconds (default 60) fails\n"
+                 "as stalled. A broken, reset or stalled connection and a 5xx or 429 answer are tried again\n"
+                 "(--retry, --retry-delay); a layer resumes where it stopped.",
   .examples = "lilipod pull busybox\n"
               "lilipod pull --platform linux/arm64 docker.io/library/alpine:3.19\n"
               "lilipod pull --creds user:secret registry.example.com/team/app@sha256:<digest>",

@@ -14,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ERROR_BODY_MAX (64 * 1024)
 #define TOKEN_BODY_MAX (1024 * 1024)
+#define STALL_DEFAULT_S 60L
+#define CONNECT_TIMEOUT_S 30L
 
 struct lp_client
 {
@@ -32,7 +35,22 @@ struct lp_client
   char *token_scope; /* the scope auth_header's bearer token was issued for */
   struct strbuf ca; /* PEM bundle (system + certs.d), empty: curl's default */
   char *client_cert, *client_key;
+  long stall_s;      /* a transfer that receives nothing this long has failed */
 };
+
+/* LILIPOD_PULL_STALL_TIMEOUT: whole seconds, 1..3600 (default 60). */
+static long stall_timeout(void)
+{
+  const char *e = getenv("LILIPOD_PULL_STALL_TIMEOUT");
+  if (!e || !*e)
+    return STALL_DEFAULT_S;
+  char *end;
+  long n = strtol(e, &end, 10);
+  if (*end == '\0' && n >= 1 && n <= 3600)
+    return n;
+  lp_warn("ignoring LILIPOD_PULL_STALL_TIMEOUT=%s: expected whole seconds 1..3600", e);
+  return STALL_DEFAULT_S;
+}
 
 void lp_client_global_init(void)
 {
@@ -44,6 +62,7 @@ void lp_response_free(struct lp_response *r)
   free(r->content_type);
   free(r->docker_digest);
   free(r->www_authenticate);
+  free(r->status_text);
   strbuf_release(&r->body);
   memset(r, 0, sizeof(*r));
 }
@@ -157,6 +176,7 @@ int lp_client_new(const char *host, const char *repo, bool insecure, const struc
   c->verify = !(off || (insecure && !(opts && opts->tls_verify == 1)));
   c->allow_http = !c->verify;
   c->scheme = "https";
+  c->stall_s = stall_timeout();
   pthread_mutex_init(&c->lock, NULL);
   strbuf_init(&c->ca, 0);
   if (creds && creds->user)
@@ -197,6 +217,15 @@ static bool tls_failure(CURLcode rc)
          || rc == CURLE_SEND_ERROR || rc == CURLE_HTTP2;
 }
 
+/* A failure another attempt may not meet: the connection broke, stalled or
+ * timed out once it was made. Refused or unresolvable hosts are not retried,
+ * so that mirrors and search registries that are down fall through quickly. */
+static bool transient_failure(CURLcode rc, bool stalled)
+{
+  return stalled || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING
+         || rc == CURLE_PARTIAL_FILE || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM;
+}
+
 /* ---- one request ------------------------------------------------------- */
 
 struct req
@@ -210,9 +239,38 @@ struct req
   lp_error_t sink_err;
   uint64_t *received;
   uint64_t offset;
-  bool range_ignored;
+  uint64_t skip; /* bytes of a 200 answer to a Range request still to drop */
+  long stall_s;
+  struct timespec last_data; /* CLOCK_MONOTONIC: request start, or the last byte received */
+  bool stalled;
   CURLcode curl_rc;
 };
+
+static void mark_data(struct req *r)
+{
+  clock_gettime(CLOCK_MONOTONIC, &r->last_data);
+}
+
+/* Called by libcurl at least once a second, moving or not: end a transfer
+ * that has received nothing for stall_s. (CURLOPT_LOW_SPEED_TIME would
+ * average over a window, so a burst then silence took several seconds more
+ * than the limit to notice.) */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+  (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+  struct req *r = ud;
+  /* Connecting has its own timeout (CURLOPT_CONNECTTIMEOUT). */
+  curl_off_t connected = 0;
+  if (curl_easy_getinfo(r->h, CURLINFO_CONNECT_TIME_T, &connected) != CURLE_OK || connected == 0)
+    return 0;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double idle = (double) (now.tv_sec - r->last_data.tv_sec) + (double) (now.tv_nsec - r->last_data.tv_nsec) / 1e9;
+  if (idle < (double) r->stall_s)
+    return 0;
+  r->stalled = true;
+  return 1;
+}
 
 static char *header_value(const char *line, size_t n, const char *name)
 {
@@ -231,6 +289,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 {
   struct req *r = ud;
   size_t len = size * n;
+  mark_data(r);
   char *v;
   if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
     {
@@ -238,7 +297,14 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
       free(r->resp->content_type);
       free(r->resp->docker_digest);
       free(r->resp->www_authenticate);
+      free(r->resp->status_text);
       r->resp->content_type = r->resp->docker_digest = r->resp->www_authenticate = NULL;
+      /* "HTTP/1.1 500 Internal Server Error": keep "500 Internal Server Error". */
+      const char *sp = memchr(line, ' ', len);
+      const char *end = line + len;
+      while (end > line && isspace((unsigned char) end[-1]))
+        end--;
+      r->resp->status_text = sp && sp + 1 < end ? xstrndup(sp + 1, (size_t) (end - sp - 1)) : NULL;
     }
   else if ((v = header_value(line, len, "Content-Type")))
     {
@@ -264,6 +330,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
   struct req *r = ud;
   size_t len = size * n;
+  mark_data(r);
   long status = 0;
   curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300 || !r->sink)
@@ -279,8 +346,24 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     }
   if (r->offset && status == 200)
     {
-      r->range_ignored = true; /* the body starts at 0, not where we asked */
-      return 0;
+      /* The registry ignored the Range header: the body starts at 0, so
+       * drop what the sink already has. */
+      r->skip = r->offset;
+      r->offset = 0;
+    }
+  if (r->skip)
+    {
+      size_t drop = r->skip < len ? (size_t) r->skip : len;
+      r->skip -= drop;
+      if (drop == len)
+        return len;
+      data += drop;
+      len -= drop;
+      if (r->sink(r->sink_ctx, data, len, &r->sink_err) < 0)
+        return 0;
+      if (r->received)
+        *r->received += len;
+      return len + drop;
     }
   if (r->sink(r->sink_ctx, data, len, &r->sink_err) < 0)
     return 0;
@@ -293,10 +376,7 @@ static void apply_common(struct lp_client *c, CURL *h)
 {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "lilipod/" LILIPOD_VERSION);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* A stalled transfer (under 1 byte/s for 60 s) is a failed one. */
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->stall_s < CONNECT_TIMEOUT_S ? c->stall_s : CONNECT_TIMEOUT_S);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
@@ -326,9 +406,18 @@ static int perform(struct lp_client *c, const char *url, const char *accept, con
   struct curl_slist *hdrs = NULL;
   r->h = h;
   r->offset = offset;
-  r->range_ignored = false;
+  r->skip = 0;
   r->curl_rc = CURLE_OK;
+  r->stall_s = c->stall_s;
+  r->stalled = false;
+  mark_data(r);
   apply_common(c, h);
+  /* A stalled transfer (nothing received for stall_s, before the headers,
+   * between them or in the body) is a failed one, so a registry that stops
+   * answering cannot hang a pull (Podman would wait for TCP to give up). */
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
   curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -364,14 +453,22 @@ static int perform(struct lp_client *c, const char *url, const char *accept, con
     }
   if (r->too_big)
     return lp_error(err, 0, "Get \"%s\": response larger than %zu bytes", url, r->max_body);
-  if (r->range_ignored)
-    return lp_error(err, 0, "Get \"%s\": the registry ignored the range request", url);
   if (rc != CURLE_OK)
     {
-      const char *hint = "";
-      if (c->verify && strncmp(url, "https:", 6) == 0 && tls_failure(rc))
-        hint = " (if the registry speaks plain HTTP, use --tls-verify=false or mark it insecure in registries.conf)";
-      return lp_error(err, 0, "Get \"%s\": %s%s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc), hint);
+      bool stalled = rc == CURLE_ABORTED_BY_CALLBACK && r->stalled;
+      if (stalled)
+        lp_error(err, 0, "Get \"%s\": the registry stalled: nothing received for %ld second%s "
+                         "(LILIPOD_PULL_STALL_TIMEOUT)", url, c->stall_s, c->stall_s == 1 ? "" : "s");
+      else
+        {
+          const char *hint = "";
+          if (c->verify && strncmp(url, "https:", 6) == 0 && tls_failure(rc))
+            hint = " (if the registry speaks plain HTTP, use --tls-verify=false or mark it insecure in registries.conf)";
+          lp_error(err, 0, "Get \"%s\": %s%s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc), hint);
+        }
+      if (transient_failure(rc, stalled))
+        (*err)->errnum = EAGAIN;
+      return -1;
     }
   return 0;
 }
@@ -550,9 +647,42 @@ static int request(struct lp_client *c, const char *path, const char *accept, ui
     }
 }
 
+/* HTTP/2 status lines carry no reason phrase: the usual ones for 5xx. */
+static const char *reason_phrase(long status)
+{
+  switch (status)
+    {
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return NULL;
+    }
+}
+
 static int status_error(struct lp_client *c, const struct lp_response *resp, lp_error_t *err)
 {
+  /* Server errors are reported as Podman does, by status only (registries
+   * put nothing useful in those bodies), and may pass: retryable, as 429. */
+  if (resp->status >= 500)
+    {
+      const char *reason = reason_phrase(resp->status);
+      if (resp->status_text && strchr(resp->status_text, ' '))
+        lp_error(err, 0, "received unexpected HTTP status: %s", resp->status_text);
+      else
+        lp_error(err, 0, "received unexpected HTTP status: %ld%s%s", resp->status, reason ? " " : "",
+                 reason ? reason : "");
+      (*err)->errnum = EAGAIN;
+      return -1;
+    }
   cleanup_free char *msg = registry_message(resp);
+  if (resp->status == 429)
+    {
+      lp_error(err, 0, "%s", msg ? msg : "too many requests to registry");
+      (*err)->errnum = EAGAIN;
+      return -1;
+    }
   if (resp->status == 401)
     return lp_error(err, 0, "%s", msg ? msg : "authentication required");
   if (msg)

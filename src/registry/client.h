@@ -14,6 +14,13 @@
  * redirects (custom Authorization headers are not sent to other hosts).
  * A client may be used by several threads at once; each request uses its own
  * curl handle.
+ *
+ * Failures: a request that receives nothing for LILIPOD_PULL_STALL_TIMEOUT
+ * seconds (default 60; also caps the 30 s connect timeout) fails as stalled.
+ * The client retries nothing itself but says what a retry may cure: errors
+ * from a broken, reset, stalled or timed-out connection, a 5xx status or a
+ * 429 carry errnum EAGAIN (without ": strerror" in the message); the caller
+ * decides whether and when to try again (pull.c, with --retry/--retry-delay).
  */
 #ifndef LILIPOD_REGISTRY_CLIENT_H
 #define LILIPOD_REGISTRY_CLIENT_H
@@ -47,6 +54,7 @@ struct lp_response
   char *content_type;
   char *docker_digest; /* Docker-Content-Digest */
   char *www_authenticate;
+  char *status_text; /* "500 Internal Server Error", from the status line */
   struct strbuf body;
 };
 void lp_response_free(struct lp_response *r);
@@ -69,7 +77,9 @@ int lp_client_ping(struct lp_client *c, lp_error_t *err);
 int lp_client_get(struct lp_client *c, const char *what, const char *accept, size_t max_body, struct lp_response *out,
                   lp_error_t *err);
 /* GET blobs/DIGEST from byte offset, streaming the body into sink. *received
- * (may be NULL) is increased by the bytes delivered, so a caller can resume. */
+ * (may be NULL) is increased by the bytes delivered, so a caller can resume.
+ * A registry that ignores the Range header (200 instead of 206) is fine: the
+ * first offset bytes of its answer are dropped. */
 int lp_client_get_blob(struct lp_client *c, const char *digest, uint64_t offset, lp_sink_fn sink, void *ctx,
                        uint64_t *received, lp_error_t *err);
 

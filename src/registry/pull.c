@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +26,8 @@
 #include <zstd.h>
 
 #define OUT_CHUNK (128 * 1024)
+/* Bytes of a blob one attempt must bring to earn its retries back. */
+#define RETRY_PROGRESS (1024 * 1024)
 
 int lp_pull_default_parallel(void)
 {
@@ -98,6 +102,69 @@ static void sleep_ms(unsigned ms)
   struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
   while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
     ;
+}
+
+/* ms as Go prints a time.Duration: "100ms", "1s", "1.5s", "1m30s", "1h0m0s". */
+static void go_duration(unsigned ms, char *buf, size_t size)
+{
+  if (ms < 1000)
+    {
+      snprintf(buf, size, ms ? "%ums" : "0s", ms);
+      return;
+    }
+  unsigned h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60, frac = ms % 1000;
+  char secs[16];
+  if (frac)
+    {
+      snprintf(secs, sizeof secs, "%u.%03u", sec, frac);
+      for (char *e = secs + strlen(secs) - 1; *e == '0'; e--)
+        *e = '\0';
+    }
+  else
+    snprintf(secs, sizeof secs, "%u", sec);
+  if (h)
+    snprintf(buf, size, "%uh%um%ss", h, m, secs);
+  else if (m)
+    snprintf(buf, size, "%um%ss", m, secs);
+  else
+    snprintf(buf, size, "%ss", secs);
+}
+
+/* Podman's line for a failure that will be tried again. */
+static void warn_retry(const struct lp_registry_opts *o, int attempt, const lp_error_t e)
+{
+  char delay[48];
+  go_duration(o->retry_delay_ms, delay, sizeof delay);
+  lp_warn("Failed, retrying in %s ... (%d/%d). Error: %s", delay, attempt + 1, o->retries, e->msg);
+}
+
+/* A failure another attempt may cure (client.h: errnum EAGAIN). */
+static bool retryable(const lp_error_t e)
+{
+  return e && e->errnum == EAGAIN;
+}
+
+/* lp_client_get, tried again (--retry times, --retry-delay apart) while it
+ * fails in a way a retry may cure; the error says `what` was being read. */
+static int get_retrying(struct lp_client *c, const struct lp_registry_opts *o, const char *path, const char *accept,
+                        size_t max_body, struct lp_response *resp, const char *what, lp_error_t *err)
+{
+  for (int attempt = 0;; attempt++)
+    {
+      lp_error_t terr = NULL;
+      if (lp_client_get(c, path, accept, max_body, resp, &terr) == 0)
+        return 0;
+      lp_error_wrap(&terr, "%s", what);
+      if (!retryable(terr) || attempt >= o->retries)
+        {
+          *err = terr;
+          return -1;
+        }
+      warn_retry(o, attempt, terr);
+      lp_error_free(&terr);
+      lp_response_free(resp);
+      sleep_ms(o->retry_delay_ms);
+    }
 }
 
 /* ---- one layer ------------------------------------------------------------ */
@@ -255,16 +322,18 @@ static int fetch_layer(struct lp_client *c, struct lp_store *store, const struct
       uint64_t before = ls.size;
       if (lp_client_get_blob(c, job->desc->digest, ls.size, layer_sink_fn, &ls, NULL, &terr) == 0)
         break;
-      if (ls.fatal || attempt >= o->retries)
+      if (ls.fatal || !retryable(terr) || attempt >= o->retries)
         {
           *err = terr;
           goto out;
         }
-      lp_warn("Failed, retrying in %us ... (%d/%d). Error: %s", o->retry_delay_ms / 1000, attempt + 1, o->retries,
-              terr->msg);
+      lp_error_wrap(&terr, "copying blob %s", job->desc->digest);
+      warn_retry(o, attempt, terr);
       lp_error_free(&terr);
-      /* Progress resets the budget: a slow but moving transfer is not failing. */
-      if (ls.size > before)
+      /* Progress resets the budget: a slow but moving transfer is not
+       * failing. It must be real progress, or a registry that sends a little
+       * and stalls every time would be retried for as long as the blob lasts. */
+      if (ls.size - before >= RETRY_PROGRESS)
         attempt = -1;
       sleep_ms(o->retry_delay_ms);
     }
@@ -412,12 +481,14 @@ static int fetch_layers(struct lp_client *c, const struct lp_registry_opts *o, c
 
 /* ---- one image from one endpoint --------------------------------------- */
 
-static int get_manifest(struct lp_client *c, const char *ref_part, const char *want_digest,
-                        struct lp_response *resp, char digest[72], lp_error_t *err)
+static int get_manifest(struct lp_client *c, const struct lp_registry_opts *o, const char *ref_part,
+                        const char *want_digest, struct lp_response *resp, char digest[72], lp_error_t *err)
 {
-  cleanup_free char *what = xasprintf("manifests/%s", ref_part);
-  if (lp_client_get(c, what, LP_MANIFEST_ACCEPT, LP_MANIFEST_MAX_SIZE, resp, err) < 0)
-    return lp_error_wrap(err, "reading manifest %s in %s/%s", ref_part, lp_client_host(c), lp_client_repo(c));
+  cleanup_free char *path = xasprintf("manifests/%s", ref_part);
+  cleanup_free char *what
+    = xasprintf("reading manifest %s in %s/%s", ref_part, lp_client_host(c), lp_client_repo(c));
+  if (get_retrying(c, o, path, LP_MANIFEST_ACCEPT, LP_MANIFEST_MAX_SIZE, resp, what, err) < 0)
+    return -1;
   lp_sha256_digest(resp->body.buf, resp->body.len, digest);
   if (want_digest && strcmp(digest, want_digest) != 0)
     return lp_error(err, 0, "manifest digest mismatch: expected %s, got %s", want_digest, digest);
@@ -466,7 +537,7 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
     goto out;
 
   const char *ref_part = t->digest ? t->digest : t->tag;
-  if (get_manifest(c, ref_part, t->digest, &mresp, top_digest, err) < 0
+  if (get_manifest(c, o, ref_part, t->digest, &mresp, top_digest, err) < 0
       || lp_manifest_parse(mresp.body.buf, mresp.body.len, mresp.content_type, &top, err) < 0)
     {
       lp_error_wrap(err, "initializing source docker://%s", t->display);
@@ -484,7 +555,7 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
           lp_error_wrap(err, "choosing an image from manifest list docker://%s", t->display);
           goto out;
         }
-      if (get_manifest(c, d->digest, d->digest, &iresp, img_digest, err) < 0
+      if (get_manifest(c, o, d->digest, d->digest, &iresp, img_digest, err) < 0
           || lp_manifest_parse(iresp.body.buf, iresp.body.len, iresp.content_type, &img, err) < 0)
         {
           lp_error_wrap(err, "initializing source docker://%s", t->display);
@@ -509,12 +580,10 @@ static int pull_from(const struct target *t, const char *host, const char *repo,
       goto out;
     }
   {
-    cleanup_free char *what = xasprintf("blobs/%s", m->config.digest);
-    if (lp_client_get(c, what, NULL, LP_CONFIG_MAX_SIZE, &cresp, err) < 0)
-      {
-        lp_error_wrap(err, "reading config %s", m->config.digest);
-        goto out;
-      }
+    cleanup_free char *path = xasprintf("blobs/%s", m->config.digest);
+    cleanup_free char *what = xasprintf("reading config %s", m->config.digest);
+    if (get_retrying(c, o, path, NULL, LP_CONFIG_MAX_SIZE, &cresp, what, err) < 0)
+      goto out;
   }
   lp_sha256_digest(cresp.body.buf, cresp.body.len, cfg_digest);
   if (strcmp(cfg_digest, m->config.digest) != 0)
