@@ -65,7 +65,9 @@ EOF
 long=$(printf 'n%.0s' $(seq 120))/$(printf 'm%.0s' $(seq 120))/$(printf 'q%.0s' $(seq 120))
 
 @test "cp CTR:PATH - writes a tar GNU tar and python read: modes, owners as the container sees them, links, long names" {
-  lilipod run --name s-out "$IMG" sh -c "mkdir -p /data/sub '/data/$long' && echo one > /data/one &&
+  # The first run makes the tree; a start only sleeps (re-running the
+  # chown/chmod would race the copy: chown clears the set-uid bit).
+  lilipod run --name s-out "$IMG" sh -c "[ -e /data/one ] && exec sleep 120; mkdir -p /data/sub '/data/$long' && echo one > /data/one &&
     chown 1000:1000 /data/one && chmod 4750 /data/one && ln /data/one /data/sub/hard && ln -s ../one /data/sub/sym &&
     mkfifo /data/fifo && echo deep > '/data/$long/f' && ln -s '$(printf 't%.0s' $(seq 150))' /data/longlink" >/dev/null
   for state in stopped running; do
