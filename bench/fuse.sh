@@ -26,7 +26,12 @@
 #
 # "cold" = sync, then echo 3 >/proc/sys/vm/drop_caches (the servers keep
 # their own caches: that is their design). Every operation starts after a
-# sync, untimed. Seconds are medians over the repetitions; ratios are
+# sync, untimed. Nothing is deleted before the end of the run: on ext4, a
+# new inode is never given a number freed in the last 5 seconds (300 if the
+# inode table block is still dirty), and the allocator scans past each such
+# number reading inode tables, so creating files right after deleting a
+# previous repetition's tree made create5k 2-4x slower at random (seen with
+# lilipod's data/ files and on the host's journal-less ext4 here). Seconds are medians over the repetitions; ratios are
 # lilipod's time over overlay's and over fuse-overlayfs's (< 1 = lilipod is
 # faster). Server memory is VmHWM (peak RSS) from /proc/PID/status after the
 # warm stat, and at the end.
@@ -62,6 +67,7 @@ cleanup() {
   if [ -n "$MNT" ] && mountpoint -q "$MNT"; then umount -l "$MNT" || true; fi
   if [ -n "$SRV_PID" ]; then kill "$SRV_PID" 2>/dev/null || true; wait "$SRV_PID" 2>/dev/null || true; fi
   rm -rf "$work"
+  sync # the next run's creates must not meet dirty, recently freed inodes
 }
 trap cleanup EXIT
 
@@ -151,8 +157,7 @@ umount_fs() {
   if [ "$fs" != ext4 ]; then umount "$MNT"; fi
   if [ -n "$SRV_PID" ]; then wait "$SRV_PID"; fi
   SRV_PID=
-  rm -rf "$(dirname "$MNT")"
-  MNT=
+  MNT= # the directory stays until the end (see above)
 }
 
 for ((r = 1; r <= reps; r++)); do
