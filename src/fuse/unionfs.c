@@ -40,6 +40,7 @@
 #define INO_BLOCK 1024
 #define DCACHE_BITS 6
 #define ECACHE_BITS 12 /* 4,096 inodes rows kept in memory, about 400 KiB */
+#define SNAPSHOT_MS 100 /* longest a read transaction on store.db is held (see snapshot_reaper) */
 
 enum
 {
@@ -56,6 +57,7 @@ enum
   Q_DIRENT_LIST,
   Q_DIRENT_DEL_ALL,
   Q_DIRENT_ANY,
+  Q_DIRENT_COUNTS,
   Q_SET_NEXT,
   Q_BEGIN,
   Q_COMMIT,
@@ -82,6 +84,7 @@ static const char *const qsql[Q_COUNT] = {
   [Q_DIRENT_LIST] = "SELECT name, ino, type FROM dirents WHERE parent = ?1",
   [Q_DIRENT_DEL_ALL] = "DELETE FROM dirents WHERE parent = ?1",
   [Q_DIRENT_ANY] = "SELECT 1 FROM dirents WHERE parent = ?1 LIMIT 1",
+  [Q_DIRENT_COUNTS] = "SELECT count(*), count(*) FILTER (WHERE ino = 0) FROM dirents WHERE parent = ?1",
   [Q_SET_NEXT] = "INSERT OR REPLACE INTO meta(key, value) VALUES('next_ino', ?1)",
   /* Prepared once like the rest: sqlite3_exec would parse them per request. */
   [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -141,6 +144,9 @@ struct lp_unionfs
   struct ino_set rows, dirs;
   struct dcache_slot *dcache; /* listings being read (see op_opendir) */
   struct ent *ecache;         /* inodes rows as written or read (see get_ent_row) */
+  pthread_cond_t snap_cv;     /* a lower snapshot opened, or the reaper is to stop */
+  pthread_t reaper;
+  int reaper_running, reaper_quit;
 };
 
 /* What we present for one inode. */
@@ -860,6 +866,33 @@ static int list_dir(struct lp_unionfs *fs, uint64_t dir, struct dlist *out)
   return r > 0 ? 1 : 0;
 }
 
+/* Whether a directory has no entry (rmdir, rename over it). A whiteout is
+ * only ever written over a name the lower has, one row per name, so a
+ * directory with no upper entry but whiteouts, as many as its lower rows,
+ * is empty without walking the lower listing (an rm -rf of a lower tree
+ * did one upper query per lower name of each directory). */
+static int dir_is_empty(struct lp_unionfs *fs, uint64_t dir)
+{
+  int64_t lid = lower_of(fs, dir), nlower = 0;
+  if (lid && set_has(&fs->dirs, dir) && lp_lower_count_children(fs->lower, lid, &nlower) == 0)
+    {
+      sqlite3_stmt *s = Q(fs, Q_DIRENT_COUNTS);
+      sqlite3_bind_int64(s, 1, (int64_t)dir);
+      int64_t rows = -1, whiteouts = -1;
+      if (sqlite3_step(s) == SQLITE_ROW)
+        {
+          rows = sqlite3_column_int64(s, 0);
+          whiteouts = sqlite3_column_int64(s, 1);
+        }
+      sqlite3_reset(s);
+      if (rows >= 0 && rows > whiteouts)
+        return 0; /* a name in the upper */
+      if (rows >= 0 && whiteouts == nlower)
+        return 1;
+    }
+  return !list_dir(fs, dir, NULL);
+}
+
 /* ---- copy-up ------------------------------------------------------------- */
 
 static int copy_fd(int in, int out)
@@ -1320,7 +1353,7 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, in
     ret = -ENOTDIR;
   if (ret == 0 && !dir && S_ISDIR(e.mode))
     ret = -EISDIR;
-  if (ret == 0 && dir && list_dir(fs, ino, NULL))
+  if (ret == 0 && dir && !dir_is_empty(fs, ino))
     ret = -ENOTEMPTY;
   if (ret == 0 && (ret = tx_begin(fs)) == 0)
     {
@@ -1389,7 +1422,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         ret = -ENOTDIR;
       else if (!S_ISDIR(se.mode) && S_ISDIR(de.mode))
         ret = -EISDIR;
-      else if (S_ISDIR(de.mode) && list_dir(fs, dst, NULL))
+      else if (S_ISDIR(de.mode) && !dir_is_empty(fs, dst))
         ret = -ENOTEMPTY;
       if (ret < 0)
         goto out;
@@ -2370,6 +2403,76 @@ fail:
   return -1;
 }
 
+/* The lower's reads share one read transaction (3 system calls fewer per
+ * query: about a fifth of the server's CPU time in a cold tar of /usr),
+ * which this thread ends SNAPSHOT_MS after it opened: store.db's WAL is
+ * never pinned for longer, busy or idle. It only ever runs with fs->lock. */
+static void *snapshot_reaper(void *arg)
+{
+  struct lp_unionfs *fs = arg;
+  pthread_mutex_lock(&fs->lock);
+  while (!fs->reaper_quit)
+    {
+      struct timespec since, now;
+      if (!lp_lower_snapshot_since(fs->lower, &since))
+        {
+          pthread_cond_wait(&fs->snap_cv, &fs->lock);
+          continue;
+        }
+      struct timespec end = since;
+      end.tv_nsec += (long)SNAPSHOT_MS * 1000000;
+      end.tv_sec += end.tv_nsec / 1000000000;
+      end.tv_nsec %= 1000000000;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+        lp_lower_release(fs->lower);
+      else
+        pthread_cond_timedwait(&fs->snap_cv, &fs->lock, &end);
+    }
+  lp_lower_release(fs->lower);
+  pthread_mutex_unlock(&fs->lock);
+  return NULL;
+}
+
+static void snapshot_opened(void *ctx)
+{
+  struct lp_unionfs *fs = ctx;
+  pthread_cond_signal(&fs->snap_cv);
+}
+
+static void reaper_start(struct lp_unionfs *fs)
+{
+  if (!fs->lower)
+    return;
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&fs->snap_cv, &ca);
+  pthread_condattr_destroy(&ca);
+  if (pthread_create(&fs->reaper, NULL, snapshot_reaper, fs) != 0)
+    {
+      pthread_cond_destroy(&fs->snap_cv);
+      return; /* every read then runs on its own, as without the thread */
+    }
+  fs->reaper_running = 1;
+  pthread_mutex_lock(&fs->lock);
+  lp_lower_hold_snapshots(fs->lower, snapshot_opened, fs);
+  pthread_mutex_unlock(&fs->lock);
+}
+
+static void reaper_stop(struct lp_unionfs *fs)
+{
+  if (!fs->reaper_running)
+    return;
+  pthread_mutex_lock(&fs->lock);
+  fs->reaper_quit = 1;
+  pthread_cond_signal(&fs->snap_cv);
+  pthread_mutex_unlock(&fs->lock);
+  pthread_join(fs->reaper, NULL);
+  pthread_cond_destroy(&fs->snap_cv);
+  fs->reaper_running = 0;
+}
+
 int lp_unionfs_serve(struct lp_unionfs *fs, lp_error_t *err)
 {
   /* One thread. Measured on a 2-core VM (bench/fuse.sh, same run): libfuse's
@@ -2381,7 +2484,9 @@ int lp_unionfs_serve(struct lp_unionfs *fs, lp_error_t *err)
    * slower (0.28 s against 0.23 s: the kernel already queues write-back in
    * 1 MiB requests) and peak memory fell from 23 MiB to 14 MiB (each worker
    * keeps a max_write-sized buffer). fuse-overlayfs serves on one thread too. */
+  reaper_start(fs);
   int ret = fuse_session_loop(fs->se);
+  reaper_stop(fs);
   if (ret != 0 && ret != -EINTR && !fuse_session_exited(fs->se))
     return lp_error(err, ret < 0 ? -ret : 0, "serve `%s`", fs->mountpoint);
   return 0;
