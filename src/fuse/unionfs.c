@@ -1,10 +1,12 @@
 /* unionfs: the FUSE low-level server of a container rootfs (see unionfs.h).
  *
- * Requests are served by one thread (see lp_unionfs_serve for why). One
- * mutex still guards both databases, the lookup-count table and the listing
- * cache, and data I/O on file handles (read, write, fsync, fallocate,
- * copy_file_range) runs outside it, on the fd the handle holds, so the code
- * stays correct under a multithreaded loop. */
+ * Requests are served by one thread (see lp_unionfs_serve for why); a
+ * second one, the housekeeper, ends held store.db snapshots and checkpoints
+ * meta.db when idle. One mutex guards both databases, the lookup-count
+ * table, the listing, row and membership caches; data I/O on file handles
+ * (read, write, fsync, fallocate, copy_file_range) runs outside it, on the
+ * fd the handle holds, so the code stays correct under a multithreaded
+ * loop. */
 #include "unionfs.h"
 
 #include <errno.h>
