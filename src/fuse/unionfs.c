@@ -1786,14 +1786,18 @@ static void snapshot_opened(void *ctx)
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
 {
   struct lp_unionfs *fs = ctx;
+  int before = fs->wal_frames;
   fs->wal_frames = nframes;
   clock_gettime(CLOCK_MONOTONIC, &fs->last_commit);
   if (nframes < CKPT_MIN)
     return SQLITE_OK;
-  if (fs->hk_running)
-    pthread_cond_signal(&fs->hk_cv);
-  else
+  if (!fs->hk_running)
     checkpoint(fs); /* no housekeeper (yet): as SQLite's autocheckpoint does */
+  else if ((before < CKPT_MIN) || (before < CKPT_MAX && nframes >= CKPT_MAX))
+    /* Only when crossing a mark: once waiting for the server to be idle,
+     * the housekeeper wakes at the deadline and reads last_commit again.
+     * A signal per commit cost two thread switches per create. */
+    pthread_cond_signal(&fs->hk_cv);
   return SQLITE_OK;
 }
 
