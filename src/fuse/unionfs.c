@@ -107,7 +107,7 @@ static const char schema[] =
   "PRAGMA locking_mode = EXCLUSIVE;"
   "PRAGMA journal_mode = WAL;"
   "PRAGMA synchronous = NORMAL;"
-  "PRAGMA journal_size_limit = 33554432;" /* a WAL grown past CKPT_MAX (a big transaction) shrinks back */
+  "PRAGMA journal_size_limit = 33554432;" /* WAL_LIMIT: a WAL grown past CKPT_MAX (a big transaction) shrinks back */
   "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
   "CREATE TABLE IF NOT EXISTS inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, uid INTEGER NOT NULL,"
   " gid INTEGER NOT NULL, rdev INTEGER NOT NULL DEFAULT 0, nlink INTEGER NOT NULL, atime INTEGER NOT NULL,"
@@ -157,6 +157,9 @@ struct lp_unionfs
   int hk_running, hk_quit;
   int wal_frames;             /* in meta.db's WAL (see wal_hook) */
   struct timespec last_commit;
+  int wal_fd;                 /* meta.db-wal, for wal_reserve; -1 until needed */
+  int wal_reserved;           /* frames the WAL has blocks for (see wal_reserve) */
+  char *wal_path;
 };
 
 /* What we present for one inode. */
@@ -1686,6 +1689,34 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
   fuse_reply_err(req, 0);
 }
 
+/* A full disk must not keep the container from deleting files to free it:
+ * an unlink's commit appends a few pages to the WAL. So the WAL always has
+ * blocks allocated (beyond its end, so SQLite does not see them) for
+ * WAL_RESERVE_PAGES frames past the last one written: wal_hook extends the
+ * reservation as the WAL grows between checkpoints, and when the disk has
+ * no room left for it, checkpoints so that the WAL starts over in the
+ * blocks it has. Best effort. */
+#define WAL_RESERVE_PAGES 256
+#define WAL_LIMIT (32 << 20) /* journal_size_limit below: a WAL is shrunk to this after a checkpoint */
+#define WAL_FRAME (4096 + 24) /* pages of up to 4 KiB and the frame header */
+
+/* Allocate the WAL's blocks for `frames` frames (and its header). 0, or -1 if
+ * the disk is full. Lock held. */
+static int wal_reserve(struct lp_unionfs *fs, int frames)
+{
+  if (fs->wal_fd < 0 && fs->wal_path)
+    fs->wal_fd = open(fs->wal_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fs->wal_fd < 0)
+    return 0; /* no WAL file yet: SQLite makes it at the first commit */
+  if (fallocate(fs->wal_fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(frames + 8) * WAL_FRAME) < 0)
+    {
+      lp_debug("unionfs: reserve space for the WAL: %s", strerror(errno));
+      return errno == ENOSPC ? -1 : 0;
+    }
+  fs->wal_reserved = frames;
+  return 0;
+}
+
 /* Checkpoint meta.db's WAL (synchronous = NORMAL: the WAL is synced first,
  * the database after). Lock held. */
 static int checkpoint(struct lp_unionfs *fs)
@@ -1694,6 +1725,9 @@ static int checkpoint(struct lp_unionfs *fs)
   int rc = sqlite3_wal_checkpoint_v2(fs->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &ndone);
   if (rc == SQLITE_OK && ndone >= nlog)
     fs->wal_frames = 0;
+  /* A WAL shrunk to WAL_LIMIT lost the blocks reserved past it. */
+  if (fs->wal_reserved > WAL_LIMIT / WAL_FRAME - 8)
+    fs->wal_reserved = WAL_LIMIT / WAL_FRAME - 8;
   return rc;
 }
 
@@ -1789,6 +1823,11 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
   int before = fs->wal_frames;
   fs->wal_frames = nframes;
   clock_gettime(CLOCK_MONOTONIC, &fs->last_commit);
+  if (nframes + WAL_RESERVE_PAGES > fs->wal_reserved && wal_reserve(fs, nframes + 2 * WAL_RESERVE_PAGES) < 0)
+    {
+      checkpoint(fs); /* the disk is full: the next commit starts the WAL over in its reserved blocks */
+      return SQLITE_OK;
+    }
   if (nframes < CKPT_MIN)
     return SQLITE_OK;
   if (!fs->hk_running)
@@ -2359,31 +2398,6 @@ static const struct fuse_lowlevel_ops ops = {
 
 /* ---- setup ------------------------------------------------------------------ */
 
-/* A full disk must not keep the container from deleting files to free it:
- * an unlink's commit appends a few pages to the WAL. So the WAL's blocks
- * are allocated up front (beyond its end, so SQLite does not see them) for
- * as many pages as it holds between checkpoints, and reused after each
- * checkpoint. Best effort: without the space, nothing is reserved. */
-#define WAL_RESERVE_PAGES 256 /* also in the pragma below */
-static void reserve_wal(struct lp_unionfs *fs, const char *dbpath)
-{
-  char *msg = NULL;
-  if (sqlite3_exec(fs->db, "PRAGMA wal_autocheckpoint = 256;", NULL, NULL, &msg)
-      != SQLITE_OK)
-    {
-      lp_debug("unionfs: wal_autocheckpoint: %s", msg ? msg : "?");
-      sqlite3_free(msg);
-    }
-  cleanup_free char *wal = xasprintf("%s-wal", dbpath);
-  int fd = open(wal, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return;
-  /* Pages of up to 4 KiB plus the frame headers and the WAL's own. */
-  if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(WAL_RESERVE_PAGES + 8) * (4096 + 24)) < 0)
-    lp_debug("unionfs: reserve space for the WAL: %s", strerror(errno));
-  close(fd);
-}
-
 static int open_upper(struct lp_unionfs *fs, const char *dir, lp_error_t *err)
 {
   if (lp_mkdir_p_at(AT_FDCWD, dir, 0700, err) < 0)
@@ -2410,7 +2424,8 @@ static int open_upper(struct lp_unionfs *fs, const char *dir, lp_error_t *err)
       sqlite3_free(msg);
       return -1;
     }
-  reserve_wal(fs, dbpath);
+  fs->wal_path = xasprintf("%s-wal", dbpath);
+  wal_reserve(fs, WAL_RESERVE_PAGES);
   for (int i = 0; i < Q_COUNT; i++)
     if (sqlite3_prepare_v3(fs->db, qsql[i], -1, SQLITE_PREPARE_PERSISTENT, &fs->q[i], NULL) != SQLITE_OK)
       return lp_error(err, 0, "upper metadata `%s`: %s", dbpath, sqlite3_errmsg(fs->db));
@@ -2470,6 +2485,9 @@ static void fs_free(struct lp_unionfs *fs)
     close(fs->upper_fd);
   if (fs->data_fd >= 0)
     close(fs->data_fd);
+  if (fs->wal_fd >= 0)
+    close(fs->wal_fd);
+  free(fs->wal_path);
   if (fs->nl)
     {
       for (size_t i = 0; i < NL_BUCKETS; i++)
@@ -2502,7 +2520,7 @@ int lp_unionfs_mount(const struct lp_unionfs_config *cfg, struct lp_unionfs **ou
   cleanup_free char *opts = xasprintf("fsname=lilipod,subtype=lilipod,default_permissions,suid,dev%s",
                                       geteuid() == 0 ? ",allow_other" : "");
   struct lp_unionfs *fs = xzalloc(sizeof *fs);
-  fs->upper_fd = fs->data_fd = -1;
+  fs->upper_fd = fs->data_fd = fs->wal_fd = -1;
   pthread_mutex_init(&fs->lock, NULL);
   fs->nl = xcalloc(NL_BUCKETS, sizeof *fs->nl);
   fs->dcache = xcalloc(1u << DCACHE_BITS, sizeof *fs->dcache);
