@@ -32,6 +32,7 @@ cleanup() {
   if [ -n "$MNT" ] && mountpoint -q "$MNT"; then umount -l "$MNT" || true; fi
   if [ -n "$SRV_PID" ]; then kill "$SRV_PID" 2>/dev/null || true; wait "$SRV_PID" 2>/dev/null || true; fi
   rm -rf "$work"
+  sync # see bench/fuse.sh: recently freed inodes slow the next creates
 }
 trap cleanup EXIT
 
@@ -73,8 +74,7 @@ for ((r = 1; r <= reps; r++)); do
     n=$((n + 1))
     tag=b$n
     echo "repetition $r: $tag ($bin)" >&2
-    d=$work/run
-    rm -rf "$d"
+    d=$work/run-$r-$n # never deleted before the end (see bench/fuse.sh)
     mkdir -p "$d/mnt" "$d/upper"
     MNT=$d/mnt
     "$bin" __unionfs --ready "$LILIPOD_HOME" "$ROOT" "$d/upper" "$MNT" >"$d/out" 2>"$d/err" &

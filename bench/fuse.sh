@@ -26,10 +26,17 @@
 #
 # "cold" = sync, then echo 3 >/proc/sys/vm/drop_caches (the servers keep
 # their own caches: that is their design). Every operation starts after a
-# sync, untimed. Seconds are medians over the repetitions; ratios are
+# sync, untimed. Nothing is deleted before the end of the run: on ext4, a
+# new inode is never given a number freed in the last 5 seconds (300 if the
+# inode table block is still dirty), and the allocator scans past each such
+# number reading inode tables, so creating files right after deleting a
+# previous repetition's tree made create5k 2-4x slower at random (seen with
+# lilipod's data/ files and on the host's journal-less ext4 here). Seconds are medians over the repetitions; ratios are
 # lilipod's time over overlay's and over fuse-overlayfs's (< 1 = lilipod is
 # faster). Server memory is VmHWM (peak RSS) from /proc/PID/status after the
-# warm stat, and at the end.
+# warm stat, and at the end. For the FUSE servers the CPU time they spent
+# in each operation (utime+stime, clock ticks) is printed too: on a loaded
+# host wall times swing a lot more than CPU time.
 #
 # Usage (root, after a build): bench/fuse.sh [REPS]   (default 3)
 # Env: LILIPOD (binary, default build/lilipod), FIXTURES (default
@@ -62,6 +69,7 @@ cleanup() {
   if [ -n "$MNT" ] && mountpoint -q "$MNT"; then umount -l "$MNT" || true; fi
   if [ -n "$SRV_PID" ]; then kill "$SRV_PID" 2>/dev/null || true; wait "$SRV_PID" 2>/dev/null || true; fi
   rm -rf "$work"
+  sync # the next run's creates must not meet dirty, recently freed inodes
 }
 trap cleanup EXIT
 
@@ -90,15 +98,24 @@ drop() {
   echo 3 >/proc/sys/vm/drop_caches
 }
 
-# t FS OP CMD...: time CMD (after a sync) and record it.
+cpu() {
+  if [ -n "$SRV_PID" ]; then awk '{print $14 + $15}' "/proc/$SRV_PID/stat"; else echo 0; fi
+}
+
+# t FS OP CMD...: time CMD (after a sync) and record it, with the FUSE
+# server's CPU time.
 t() {
   local fs=$1 op=$2
   shift 2
   sync
-  local a=$EPOCHREALTIME
+  local c0 a b c1
+  c0=$(cpu)
+  a=$EPOCHREALTIME
   "$@"
-  local b=$EPOCHREALTIME
+  b=$EPOCHREALTIME
+  c1=$(cpu)
   echo "$fs $op $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.4f", b - a}')" >>"$res"
+  if [ -n "$SRV_PID" ]; then echo "$fs cpu-$op $((c1 - c0))" >>"$res"; fi
 }
 
 hwm() {
@@ -151,8 +168,7 @@ umount_fs() {
   if [ "$fs" != ext4 ]; then umount "$MNT"; fi
   if [ -n "$SRV_PID" ]; then wait "$SRV_PID"; fi
   SRV_PID=
-  rm -rf "$(dirname "$MNT")"
-  MNT=
+  MNT= # the directory stays until the end (see above)
 }
 
 for ((r = 1; r <= reps; r++)); do
@@ -193,13 +209,18 @@ print(f"medians of {sys.argv[2]} repetition(s), seconds; ratios are lilipod / ov
 print("(< 1: lilipod is faster; lp-before is LILIPOD_BEFORE, the binary before the change under test)")
 print("%-13s" % "op" + "".join("%10s" % f for f in fss) + "%11s%11s" % ("lp/ovl", "lp/fovl"))
 for op, d in data.items():
-    if op.startswith("mem-"):
+    if op.startswith("mem-") or op.startswith("cpu-"):
         continue
     med = {f: statistics.median(d[f]) for f in fss if f in d}
     line = "%-13s" % op + "".join("%10.3f" % med[f] if f in med else "%10s" % "-" for f in fss)
     for base in ("overlay", "fuse-ovl"):
         line += "%10.2fx" % (med["lilipod"] / med[base]) if "lilipod" in med and med.get(base) else "%11s" % "-"
     print(line)
+cpus = [op for op in data if op.startswith("cpu-")]
+if cpus:
+    print("server CPU, clock ticks (medians)")
+    for op in cpus:
+        print("%-13s" % op[4:] + "".join("%10g" % statistics.median(data[op][f]) if f in data[op] else "%10s" % "-" for f in fss))
 for op in ("mem-find", "mem-end"):
     if op in data:
         print("%-13s" % ("peak RSS " + op[4:]) + "".join(

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../util/error.h"
 
@@ -35,6 +36,16 @@ struct lp_lower_node
 int lp_lower_open(const char *store_home, struct lp_lower **out, lp_error_t *err);
 void lp_lower_close(struct lp_lower *l);
 
+/* Held snapshots: from now on reads run in one read transaction, opened by
+ * the first read (on_begin(ctx) is then called) and kept until
+ * lp_lower_release. The rows read never change, but while it is open other
+ * processes' checkpoints cannot reset store.db's WAL: the caller releases
+ * it within a fraction of a second. */
+void lp_lower_hold_snapshots(struct lp_lower *l, void (*on_begin)(void *ctx), void *ctx);
+/* 1 and *since (CLOCK_MONOTONIC) if a read transaction is open, else 0. */
+int lp_lower_snapshot_since(struct lp_lower *l, struct timespec *since);
+void lp_lower_release(struct lp_lower *l);
+
 /* Attributes of a node (of its canonical row for hard links). */
 int lp_lower_get(struct lp_lower *l, int64_t id, struct lp_lower_node *out);
 /* The child `name` of directory dir. */
@@ -49,6 +60,8 @@ int lp_lower_xattrs(struct lp_lower *l, int64_t id, void **blob, size_t *len);
 int lp_lower_open_data(struct lp_lower *l, int64_t id, int *fd, void **data, size_t *len);
 /* Call fn for each child of dir; a nonzero return stops the walk and is
  * returned. */
+/* The number of rows under dir (names the kernel cannot ask for included). */
+int lp_lower_count_children(struct lp_lower *l, int64_t dir, int64_t *n);
 typedef int (*lp_lower_child_fn)(void *ctx, const char *name, size_t len, const struct lp_lower_node *n);
 int lp_lower_readdir(struct lp_lower *l, int64_t dir, lp_lower_child_fn fn, void *ctx);
 

@@ -195,6 +195,53 @@ make_lower() {
   '
 }
 
+@test "fuse: a lower directory is empty once every name in it is gone, and not before" {
+  make_lower
+  in_ns '
+    mount_union "$T/store" "$ROOT" "$T/upper" "$T/mnt"
+    d=$T/mnt/usr/lib/deep
+    if rmdir "$d" 2>/dev/null; then echo "rmdir of a full lower directory worked" >&2; false; fi
+    rm "$d/lib.so"
+    echo again >"$d/lib.so"
+    if rmdir "$d" 2>/dev/null; then echo "rmdir removed a directory holding a new file" >&2; false; fi
+    rm "$d/lib.so"
+    rmdir "$d"
+    mkdir "$T/mnt/newdir"
+    if mv -T "$T/mnt/newdir" "$T/mnt/usr/lib" 2>/dev/null; then echo "rename over a full directory worked" >&2; false; fi
+    rm "$T/mnt/usr/lib/data"
+    mv -T "$T/mnt/newdir" "$T/mnt/usr/lib"
+    umount_union "$T/mnt"
+    mount_union "$T/store" "$ROOT" "$T/upper" "$T/mnt"
+    test -d "$T/mnt/usr/lib"
+    test -z "$(ls -A "$T/mnt/usr/lib")"
+    umount_union "$T/mnt"
+  '
+}
+
+@test "fuse: thousands of changes answered before a SIGKILL all survive it" {
+  make_lower
+  in_ns '
+    mount_union "$T/store" "$ROOT" "$T/upper" "$T/mnt"
+    # more metadata than one WAL checkpoint holds, a pause for the idle
+    # checkpoint, then more with no pause before the kill
+    mkdir "$T/mnt/many"
+    for ((i = 0; i < 3000; i++)); do echo "$i" >"$T/mnt/many/f$i"; done
+    sleep 0.3
+    for ((i = 3000; i < 3500; i++)); do echo "$i" >"$T/mnt/many/f$i"; done
+    rm "$T/mnt/many/f7"
+    chmod 600 "$T/mnt/many/f3499"
+    kill -9 "$SRV_PID"
+    wait "$SRV_PID" || true
+    umount -l "$T/mnt"
+    mount_union "$T/store" "$ROOT" "$T/upper" "$T/mnt"
+    test "$(ls "$T/mnt/many" | wc -l)" = 3499
+    test ! -e "$T/mnt/many/f7"
+    test "$(cat "$T/mnt/many/f3498")" = 3498
+    test "$(stat -c %a "$T/mnt/many/f3499")" = 600
+    umount_union "$T/mnt"
+  '
+}
+
 @test "fuse: writing clears set-id bits when the writer is not the owner" {
   if [ "$(id -u)" != 0 ]; then
     # A second user inside the namespace: map the subordinate ids too.
