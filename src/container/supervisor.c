@@ -331,19 +331,19 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
   send_msg(sock, MSG_EXITED, status, why, -1);
   /* This namespace's copy only: a `lilipod mount` stays mounted. */
   umount2(rootfs, MNT_DETACH);
-  for (int i = 0; f > 0 && i < 100; i++)
+  /* F ends by itself once the kernel lets go of the mount (the container's
+   * namespace went with its init): S waits for us, and with --rm removes
+   * the upper after, so this wait is on every exit's path. A second to end
+   * by itself, one more after SIGTERM, then SIGKILL. Once reaped its pid
+   * may be anyone's: not signalled after. */
+  if (f > 0 && !lp_ctr_wait_child(f, 1000))
     {
-      if (waitpid(f, NULL, WNOHANG) != 0)
-        f = -1; /* reaped: its pid may be anyone's now */
-      else if (i == 50)
-        kill(f, SIGTERM);
-      if (f > 0)
-        usleep(20000);
-    }
-  if (f > 0)
-    {
-      kill(f, SIGKILL);
-      waitpid(f, NULL, 0);
+      kill(f, SIGTERM);
+      if (!lp_ctr_wait_child(f, 1000))
+        {
+          kill(f, SIGKILL);
+          waitpid(f, NULL, 0);
+        }
     }
   _exit(0);
 
