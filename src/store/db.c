@@ -277,6 +277,42 @@ static int set_wal(struct lp_store *s, lp_error_t *err)
     }
 }
 
+/* The schema's statements run only on a store whose user_version is not
+ * the hash of schema[] (a new store, or one made by a binary with another
+ * schema): at every open they took the write lock, so every command
+ * queued behind any writer, and parsed ~20 statements. Schema creation
+ * takes the write lock, so racing first opens are safe. */
+static int32_t schema_hash(void)
+{
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const char *p = schema; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  return (int32_t) ((h & 0x7fffffff) | 1);
+}
+
+static int ensure_schema(struct lp_store *s, lp_error_t *err)
+{
+  int32_t want = schema_hash();
+  sqlite3_stmt *st = NULL;
+  int64_t have = 0;
+  if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    return lp_db_error(s, err, "read the schema version");
+  if (sqlite3_step(st) == SQLITE_ROW)
+    have = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (have == want)
+    return 0;
+  cleanup_free char *set = xasprintf("PRAGMA user_version = %d", (int) want);
+  if (lp_db_begin(s, err) < 0)
+    return -1;
+  if (lp_db_exec(s, schema, err) < 0 || lp_db_exec(s, set, err) < 0)
+    {
+      lp_db_rollback(s);
+      return -1;
+    }
+  return lp_db_commit(s, err);
+}
+
 int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
 {
   cleanup_free char *dbpath = xasprintf("%s/store.db", home);
@@ -329,15 +365,7 @@ int lp_store_open(const char *home, struct lp_store **out, lp_error_t *err)
       || lp_db_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=" WAL_PAGES ";",
                     err) < 0)
     goto fail;
-  /* Schema creation takes the write lock, so racing first opens are safe. */
-  if (lp_db_begin(s, err) < 0)
-    goto fail;
-  if (lp_db_exec(s, schema, err) < 0)
-    {
-      lp_db_rollback(s);
-      goto fail;
-    }
-  if (lp_db_commit(s, err) < 0)
+  if (ensure_schema(s, err) < 0)
     goto fail;
   reserve_wal_of(dbpath);
   *out = s;
