@@ -5,10 +5,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,4 +118,44 @@ int lp_ctr_reap(pid_t init, pid_t *fuse, int sock, bool host_pid, char *why, siz
     close(sfd);
   sigprocmask(SIG_SETMASK, &old, NULL);
   return status;
+}
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool lp_ctr_wait_child(pid_t pid, int timeout_ms)
+{
+  int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  int64_t deadline = mono_ms() + timeout_ms;
+  bool done = false;
+  for (;;)
+    {
+      pid_t r = waitpid(pid, NULL, WNOHANG);
+      if (r == pid || (r < 0 && errno == ECHILD))
+        {
+          done = true;
+          break;
+        }
+      int64_t left = deadline - mono_ms();
+      if (left <= 0)
+        break;
+      if (pfd >= 0)
+        {
+          /* Readable once the process has ended. */
+          if (poll(&(struct pollfd){ pfd, POLLIN, 0 }, 1, (int)left) < 0 && errno != EINTR)
+            {
+              close(pfd);
+              pfd = -1;
+            }
+        }
+      else
+        usleep(2000);
+    }
+  if (pfd >= 0)
+    close(pfd);
+  return done;
 }

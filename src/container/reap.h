@@ -16,6 +16,11 @@
  *
  * lp_ctr_kill_mntns() SIGKILLs every process (but the caller) whose mount
  * namespace is (ino, dev), as lp_ns_ino() gives them; returns how many.
+ *
+ * lp_ctr_wait_child() waits up to timeout_ms for the caller's child pid to
+ * end and reaps it; true once reaped (or when it is no child of ours). It
+ * sleeps on a pidfd, so it returns as the child ends, not at the next tick
+ * of a polling loop (without pidfds: polls every 2 ms).
  */
 #ifndef LILIPOD_CONTAINER_REAP_H
 #define LILIPOD_CONTAINER_REAP_H
@@ -28,5 +33,6 @@ int lp_ctr_reap(pid_t init, pid_t *fuse, int sock, bool host_pid, char *why, siz
 
 int lp_ns_ino(pid_t pid, const char *ns, ino_t *ino, dev_t *dev);
 int lp_ctr_kill_mntns(ino_t ino, dev_t dev);
+bool lp_ctr_wait_child(pid_t pid, int timeout_ms);
 
 #endif

@@ -309,19 +309,19 @@ __attribute__((noreturn)) static void helper(const struct sup_paths *p, const st
   send_msg(sock, MSG_EXITED, status, why, -1);
   /* This namespace's copy only: a `lilipod mount` stays mounted. */
   umount2(rootfs, MNT_DETACH);
-  for (int i = 0; f > 0 && i < 100; i++)
+  /* F ends by itself once the kernel lets go of the mount (the container's
+   * namespace went with its init): S waits for us, and with --rm removes
+   * the upper after, so this wait is on every exit's path. A second to end
+   * by itself, one more after SIGTERM, then SIGKILL. Once reaped its pid
+   * may be anyone's: not signalled after. */
+  if (f > 0 && !lp_ctr_wait_child(f, 1000))
     {
-      if (waitpid(f, NULL, WNOHANG) != 0)
-        f = -1; /* reaped: its pid may be anyone's now */
-      else if (i == 50)
-        kill(f, SIGTERM);
-      if (f > 0)
-        usleep(20000);
-    }
-  if (f > 0)
-    {
-      kill(f, SIGKILL);
-      waitpid(f, NULL, 0);
+      kill(f, SIGTERM);
+      if (!lp_ctr_wait_child(f, 1000))
+        {
+          kill(f, SIGKILL);
+          waitpid(f, NULL, 0);
+        }
     }
   _exit(0);
 
@@ -1025,18 +1025,59 @@ int lp_ctr_attach(struct lp_store *s, struct lp_container_info *c, struct lp_att
 
 /* ---- stop, kill, wait, remove ---- */
 
+/* Polling sleeps: 1 ms, doubling up to 50 ms. The supervisor records an
+ * exit within a few ms of it: a fixed 50 ms tick made `stop -t 0` take
+ * 50 ms at least. */
+static void backoff(useconds_t *us)
+{
+  usleep(*us);
+  *us = *us >= 25000 ? 50000 : *us * 2;
+}
+
 static int wait_not_running(struct lp_store *s, struct lp_container_info *c, int64_t timeout_ms, lp_error_t *err)
 {
-  for (int64_t t = 0;; t += 50)
+  int64_t deadline = lp_now_ns() + timeout_ms * 1000000;
+  for (useconds_t us = 1000;; backoff(&us))
     {
       if (lp_ctr_state_refresh(s, c, err) < 0)
         return -1;
       if (!lp_ctr_is_running(c))
         return 1;
-      if (timeout_ms >= 0 && t >= timeout_ms)
+      if (timeout_ms >= 0 && lp_now_ns() >= deadline)
         return 0;
-      usleep(50000);
     }
+}
+
+/* Wait up to timeout_ms for the process (pid, start) to end: on a pidfd
+ * where there is one (it is no child of ours), else in 20 ms steps. */
+static void wait_gone(pid_t pid, uint64_t start, int64_t timeout_ms)
+{
+  int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  /* Taken after the check would be a pid reused in between: check again. */
+  if (pfd >= 0 && !lp_proc_alive(pid, start))
+    {
+      close(pfd);
+      return;
+    }
+  int64_t deadline = lp_now_ns() + timeout_ms * 1000000;
+  while (lp_proc_alive(pid, start))
+    {
+      int64_t left_ms = (deadline - lp_now_ns()) / 1000000;
+      if (left_ms <= 0)
+        break;
+      if (pfd >= 0)
+        {
+          if (poll(&(struct pollfd){ pfd, POLLIN, 0 }, 1, (int)left_ms) < 0 && errno != EINTR)
+            {
+              close(pfd);
+              pfd = -1;
+            }
+        }
+      else
+        usleep(20000);
+    }
+  if (pfd >= 0)
+    close(pfd);
 }
 
 int lp_ctr_stop(struct lp_store *s, struct lp_container_info *c, int timeout, lp_error_t *err)
@@ -1058,8 +1099,8 @@ int lp_ctr_stop(struct lp_store *s, struct lp_container_info *c, int timeout, lp
   bool have_ns = lp_proc_alive(pid, start) && lp_ns_ino(pid, "mnt", &mnt, &dev) == 0;
   if (lp_proc_alive(pid, start))
     kill(pid, sig);
-  for (int64_t t = 0; t < (int64_t)timeout * 1000 && lp_proc_alive(pid, start); t += 20)
-    usleep(20000);
+  if (timeout > 0)
+    wait_gone(pid, start, (int64_t)timeout * 1000);
   if (lp_proc_alive(pid, start))
     kill(pid, SIGKILL);
   /* With the host's pid namespace the init's death kills nothing else. */
@@ -1088,13 +1129,13 @@ int lp_ctr_kill(struct lp_store *s, struct lp_container_info *c, int sig, lp_err
 
 int lp_ctr_wait(struct lp_store *s, struct lp_container_info *c, lp_error_t *err)
 {
-  for (;;)
+  for (useconds_t us = 1000;;)
     {
       if (lp_ctr_state_refresh(s, c, err) < 0)
         return -1;
       if (c->status && (strcmp(c->status, "exited") == 0 || strcmp(c->status, "stopped") == 0))
         return c->exit_code;
-      usleep(50000);
+      backoff(&us);
     }
 }
 
