@@ -166,6 +166,22 @@ static int emit(int out, int rootfd, const char *src, lp_error_t *err)
 }
 
 /* The directory that holds rel (under base, no symlinks, never above it). */
+/* A stream name with a `.` or `..` component could climb out of dest or
+ * name dest itself; a copy stream has no business with either. */
+static bool has_dot_component(const char *p)
+{
+  while (*p)
+    {
+      size_t n = strcspn(p, "/");
+      if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+        return true;
+      p += n;
+      while (*p == '/')
+        p++;
+    }
+  return false;
+}
+
 static int open_parent(int base, const char *rel, const char **leaf)
 {
   const char *slash = strrchr(rel, '/');
@@ -262,7 +278,7 @@ static int apply(int in, int rootfd, const char *dest, lp_error_t *err)
         strbuf_adds(&rel, rest + 1);
       else
         continue; /* the contents' directory itself: dest is there */
-      if (strstr(rel.buf, "/../") || strncmp(rel.buf, "../", 3) == 0 || strcmp(rel.buf, "..") == 0)
+      if (has_dot_component(rel.buf))
         {
           lp_error(err, EINVAL, "bad name in copy stream");
           goto out;
@@ -448,6 +464,10 @@ static int run_job(struct lp_store *s, struct lp_container_info *c, const struct
   if (child == 0)
     {
       lp_error_t e = NULL;
+      /* Once in the container's user namespace, its root must not be able to
+       * ptrace us: we still hold the host store's fds. */
+      if (running || mounted)
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
       close(errp[0]);
       close(j->to_container ? data[1] : data[0]);
       int rootfd = running ? join_running((pid_t)c->pid, &e)

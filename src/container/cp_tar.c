@@ -563,6 +563,11 @@ int lp_cp_tar_extract(int in, int rootfd, const char *dest, lp_error_t *err)
             {
               u->kind = ZSTD;
               u->zd = ZSTD_createDCtx();
+              if (!u->zd)
+                {
+                  lp_error(err, ENOMEM, "zstd decoder");
+                  goto out;
+                }
             }
         }
       if (unpack_feed(u, r, buf, (size_t)n, err) < 0)

@@ -29,6 +29,11 @@ int lp_ns_ino(pid_t pid, const char *ns, ino_t *ino, dev_t *dev)
 
 int lp_ctr_kill_mntns(ino_t ino, dev_t dev)
 {
+  /* A stale (ino, dev), e.g. read from a reused pid, may name our own mount
+   * namespace: never sweep that. */
+  struct stat self;
+  if (stat("/proc/self/ns/mnt", &self) < 0 || (self.st_ino == ino && self.st_dev == dev))
+    return 0;
   DIR *d = opendir("/proc");
   int n = 0;
   if (!d)
