@@ -27,15 +27,6 @@ teardown() {
   "$LILIPOD" rm -f -t 0 -a >/dev/null 2>&1 || true
 }
 
-need() {
-  local pkg=$1
-  [ "$1" = pasta ] && pkg=passt
-  if ! command -v "$1" >/dev/null; then
-    echo "this test needs $1 (Debian package $pkg; scripts/deps installs it)" >&2
-    return 1
-  fi
-}
-
 # watch ID OUT: in the background, note in OUT every process with ID in its
 # command line (`lilipod start -a ID` supervises in the calling process; the
 # launcher and the init keep that command line until the init execs) that is

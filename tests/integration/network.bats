@@ -23,16 +23,6 @@ teardown() {
   "$LILIPOD" rm -f -t 0 -a >/dev/null 2>&1 || true
 }
 
-# need HELPER: fail, naming it, when the helper is not installed.
-need() {
-  local pkg=$1
-  [ "$1" = pasta ] && pkg=passt
-  if ! command -v "$1" >/dev/null; then
-    echo "this test needs $1 (Debian package $pkg; scripts/deps installs it)" >&2
-    return 1
-  fi
-}
-
 # An HTTP server on 127.0.0.1 serving DIR; sets HTTP_PORT. It stops by
 # itself after two minutes.
 start_http() {

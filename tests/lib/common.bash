@@ -27,3 +27,13 @@ require_registry() {
 lilipod() {
   "$LILIPOD" "$@"
 }
+
+# need HELPER: fail, naming it, when the helper is not installed.
+need() {
+  local pkg=$1
+  [ "$1" = pasta ] && pkg=passt
+  if ! command -v "$1" >/dev/null; then
+    echo "this test needs $1 (Debian package $pkg; scripts/deps installs it)" >&2
+    return 1
+  fi
+}
